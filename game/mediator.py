@@ -1,0 +1,274 @@
+"""The built-in mediator: the Nash bargaining package and its revisions.
+
+When a negotiation stalls and no human holds the mediator's seat, the core
+asks this module for a single negotiating text. It is pure arithmetic over
+the clauses on the table and the parties' private interest weights; parties
+only ever see the resulting text, never each other's weights.
+
+The utility (see also docs/mediator.md)
+---------------------------------------
+A *package* P picks one option o_c for every clause c on the table. Each
+clause settles one issue (`Clause.issue`); each party s weights issues with
+w_s[i] in [-1, 1] (`StateProfile.interests`, 0 when absent). The party's gain
+over no deal is::
+
+    gain_s(P) = Σ_c  w_s[issue_c] · level(o_c) / 10
+              + (R + Σ_c relief(o_c)) / 100
+
+where level(o) in 0..10 is how far the option goes, relief(o) is its
+`tension_relief` and R is the tension relief every agreement brings when it
+enters into force (`RuleSettings.agreement_relief`, 10 by default). The second
+term is the *stability dividend*: tension is on a 0..100 scale, and each point
+of it lowered is worth 0.01 to everyone, since the shared stability score
+rewards every party alike. It is why a party with a negative weight on an
+issue can still gain from a deal that settles it at a low level. No deal is
+worth 0 to every party.
+
+The mediator considers every combination of one option per clause, keeps the
+packages where *every* party's gain is strictly positive, and picks the one
+that maximises the product of the gains (the Nash bargaining solution with
+the no-deal point at 0). Ties go to the package with the larger total
+relief Σ_c relief(o_c) (it lowers tension most), then to the smallest tuple
+of option ids in clause order, so the choice is deterministic. When no package
+gives everyone a positive gain, there is no compromise, and the mediator says
+so instead of tabling one.
+
+Arithmetic is exact (`fractions.Fraction` of the weights as written in
+decimal), so equal products compare equal and ties are real ties, not
+rounding noise.
+
+Revisions ("accept with conditions"): a party accepts the package except
+one clause, and states a condition on it (at most / at least a level, or a
+set of acceptable options). `revise` keeps every other clause as it is and
+picks, among the options of that clause that satisfy the condition, the one
+with the largest Nash product (same tie-breaks) that still gives every party
+a positive gain.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+
+from pydantic import Field
+
+from game.base import Frozen
+from game.scenario import Clause, ClauseOption
+
+# Each point of tension lowered is worth this much to every party.
+STABILITY_PER_TENSION_POINT = Fraction(1, 100)
+
+# Above this many combinations the search is cut to the best options per
+# clause; catalog clauses have 2-4 options, so real tables stay far below.
+MAX_PACKAGES = 50_000
+
+
+class Condition(Frozen):
+    """What an objecting party asks of one clause. Every field given must hold."""
+
+    at_most: int | None = Field(None, ge=0, le=10, description="highest acceptable level")
+    at_least: int | None = Field(None, ge=0, le=10, description="lowest acceptable level")
+    options: frozenset[str] | None = Field(None, description="acceptable option ids")
+
+    def allows(self, option: ClauseOption) -> bool:
+        if self.at_most is not None and option.level > self.at_most:
+            return False
+        if self.at_least is not None and option.level < self.at_least:
+            return False
+        return self.options is None or option.id in self.options
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.at_most is not None:
+            parts.append(f"level at most {self.at_most}")
+        if self.at_least is not None:
+            parts.append(f"level at least {self.at_least}")
+        if self.options is not None:
+            parts.append("one of " + ", ".join(sorted(self.options)))
+        return " and ".join(parts) or "no condition"
+
+
+class Package(Frozen):
+    """A settlement of every clause on the table, with what it is worth.
+
+    `options` maps clause id -> option id, in the order of the clauses on the
+    table. `gains` are private (each party's gain): never show them to players.
+    """
+
+    options: dict[str, str]
+    gains: dict[str, float]
+    product: float
+    tension_relief: int
+
+    def option_for(self, clause_id: str) -> str:
+        return self.options[clause_id]
+
+
+class NoCompromise(Frozen):
+    """No package gives every party a positive gain. `reason` is fit to show."""
+
+    reason: str
+
+
+MediatorOutcome = Package | NoCompromise
+
+
+def _weights(interests: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, Fraction]]:
+    return {
+        # Through str: the decimal the author wrote (0.1 is exactly 1/10), so
+        # hand-computed ties are ties here too.
+        state: {issue: Fraction(str(w)) for issue, w in weights.items()}
+        for state, weights in interests.items()
+    }
+
+
+class _Table:
+    """The clauses on the table and the parties' weights, ready to score."""
+
+    def __init__(
+        self,
+        clauses: Sequence[Clause],
+        interests: Mapping[str, Mapping[str, float]],
+        agreement_relief: int,
+    ) -> None:
+        if not clauses:
+            raise ValueError("the mediator needs at least one clause on the table")
+        if len(interests) < 2:
+            raise ValueError("the mediator needs at least two parties")
+        self.clauses = list(clauses)
+        self.parties = sorted(interests)
+        self.weights = _weights(interests)
+        self.base = Fraction(agreement_relief) * STABILITY_PER_TENSION_POINT
+
+    def gains(self, choice: Sequence[ClauseOption]) -> dict[str, Fraction]:
+        relief = sum(o.tension_relief for o in choice)
+        stability = self.base + relief * STABILITY_PER_TENSION_POINT
+        out: dict[str, Fraction] = {}
+        for state in self.parties:
+            w = self.weights[state]
+            interest = sum(
+                (
+                    w.get(c.issue, Fraction(0)) * o.level / 10
+                    for c, o in zip(self.clauses, choice, strict=True)
+                ),
+                Fraction(0),
+            )
+            out[state] = interest + stability
+        return out
+
+    def rank(self, choice: Sequence[ClauseOption]) -> tuple[Fraction, int, tuple[str, ...]] | None:
+        """A sort key (bigger is better) or None when someone would not gain."""
+        gains = self.gains(choice)
+        if any(g <= 0 for g in gains.values()):
+            return None
+        product = Fraction(1)
+        for g in gains.values():
+            product *= g
+        relief = sum(o.tension_relief for o in choice)
+        return product, relief, tuple(o.id for o in choice)
+
+    def package(self, choice: Sequence[ClauseOption]) -> Package:
+        gains = self.gains(choice)
+        product = Fraction(1)
+        for g in gains.values():
+            product *= g
+        return Package(
+            options={c.id: o.id for c, o in zip(self.clauses, choice, strict=True)},
+            gains={s: float(g) for s, g in gains.items()},
+            product=float(product),
+            tension_relief=sum(o.tension_relief for o in choice),
+        )
+
+
+def _better(
+    key: tuple[Fraction, int, tuple[str, ...]], best: tuple[Fraction, int, tuple[str, ...]] | None
+) -> bool:
+    """Larger product, then larger relief, then the smaller tuple of option ids."""
+    if best is None:
+        return True
+    if key[0] != best[0]:
+        return key[0] > best[0]
+    if key[1] != best[1]:
+        return key[1] > best[1]
+    return key[2] < best[2]
+
+
+def _best(table: _Table, candidates: Iterable[Sequence[ClauseOption]]) -> Package | None:
+    best_key: tuple[Fraction, int, tuple[str, ...]] | None = None
+    best_choice: Sequence[ClauseOption] | None = None
+    for choice in candidates:
+        key = table.rank(choice)
+        if key is not None and _better(key, best_key):
+            best_key, best_choice = key, choice
+    return None if best_choice is None else table.package(best_choice)
+
+
+def _search_space(clauses: Sequence[Clause]) -> list[list[ClauseOption]]:
+    options = [list(c.options) for c in clauses]
+    size = 1
+    for opts in options:
+        size *= len(opts)
+    if size <= MAX_PACKAGES:
+        return options
+    # Bound the search: keep the options nearest the middle of each clause
+    # first (compromises live there); deterministic, and never hit by the
+    # shipped catalogs.
+    per_clause = max(2, int(MAX_PACKAGES ** (1 / len(options))))
+    trimmed: list[list[ClauseOption]] = []
+    for opts in options:
+        ranked = sorted(opts, key=lambda o: (abs(o.level - 5), o.id))
+        trimmed.append(sorted(ranked[:per_clause], key=lambda o: o.id))
+    return trimmed
+
+
+def nash_package(
+    clauses: Sequence[Clause],
+    interests: Mapping[str, Mapping[str, float]],
+    agreement_relief: int = 10,
+) -> MediatorOutcome:
+    """The Nash bargaining package over `clauses` for the parties of `interests`
+    (state id -> issue -> weight), or why there is none."""
+    table = _Table(clauses, interests, agreement_relief)
+    best = _best(table, itertools.product(*_search_space(table.clauses)))
+    if best is None:
+        return NoCompromise(
+            reason=(
+                "No compromise exists: every combination of the options on the table "
+                "leaves at least one party worse off than no deal."
+            )
+        )
+    return best
+
+
+def revise(
+    package: Package,
+    clauses: Sequence[Clause],
+    interests: Mapping[str, Mapping[str, float]],
+    clause_id: str,
+    condition: Condition,
+    agreement_relief: int = 10,
+) -> MediatorOutcome:
+    """The next revision of `package` when a party accepts it except for
+    `clause_id`, on `condition`: only that clause changes."""
+    table = _Table(clauses, interests, agreement_relief)
+    by_id = {c.id: c for c in table.clauses}
+    if clause_id not in by_id:
+        raise ValueError(f"clause {clause_id!r} is not on the table")
+    fixed = [next(o for o in c.options if o.id == package.options[c.id]) for c in table.clauses]
+    index = [c.id for c in table.clauses].index(clause_id)
+    allowed = [o for o in by_id[clause_id].options if condition.allows(o)]
+    if not allowed:
+        return NoCompromise(
+            reason=f"No option of {by_id[clause_id].name} satisfies the condition ({condition.describe()})."
+        )
+    candidates = ([*fixed[:index], o, *fixed[index + 1 :]] for o in allowed)
+    best = _best(table, candidates)
+    if best is None:
+        return NoCompromise(
+            reason=(
+                f"No compromise exists on {by_id[clause_id].name} with {condition.describe()}: "
+                "every such option leaves at least one party worse off than no deal."
+            )
+        )
+    return best
