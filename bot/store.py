@@ -11,7 +11,7 @@ listings). One `append` writes all of those for one command atomically.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -89,6 +89,20 @@ class SequenceConflict(StoreError):
 
 class DuplicateCommand(StoreError):
     """This command id was already applied: answer with its recorded reply."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer Détente than this one: refuse to
+    touch it rather than guess at a schema we do not know."""
+
+
+def as_utc(moment: datetime) -> datetime:
+    """The instant as an aware UTC datetime; a naive one is taken to be UTC.
+    Every backend stores and returns instants this way, so they sort and
+    compare alike."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 class Store(Protocol):
