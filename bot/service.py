@@ -1,0 +1,378 @@
+"""The game service: one command in, one reply out, exactly once.
+
+`GameService.handle(command)` is the only way the game changes:
+
+1. **dedup** — a command id already recorded gets its recorded reply back
+   and changes nothing (double clicks, platform retries, restarts);
+2. **load** — the game's state from the hot cache, or its latest snapshot
+   plus the tail of its events replayed with `game.engine.apply`;
+3. **decide** — `game.engine.decide(state, command, ctx)` with the time from
+   the clock and a random generator seeded from the game and its sequence;
+   a `RuleError` becomes a refusal with the player's message (nothing is
+   written); an `InvariantBroken` freezes the game for the moderator;
+4. **append** — events, the reply, the notices (queued in the outbox) and
+   the game's summary with its next deadline in one store transaction,
+   guarded by the expected sequence. Another writer got there first
+   (`SequenceConflict`)? Drop the cached state, reload, decide again.
+5. **publish** — wake the outbox delivery and tell the scheduler the
+   game's next deadline.
+
+A per-game `asyncio.Lock` keeps commands of one game from racing inside this
+process; correctness across processes rests on the store's unique
+(game, sequence) constraint, never on the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.clock import Clock
+from bot.delivery import OutboxDelivery, Publisher
+from bot.store import (
+    Append,
+    DuplicateCommand,
+    GameSummary,
+    SequenceConflict,
+    Snapshot,
+    Store,
+)
+from game.base import SYSTEM, Context, InvariantBroken, PlayerRef, RuleError
+from game.commands import Command, CreateGame, Tick
+from game.engine import EVENT_ADAPTER, apply, decide
+from game.notice import Audience, Notice
+from game.state import GameState
+
+log = logging.getLogger(__name__)
+
+FROZEN_MESSAGE = "This game is frozen; the moderator has been told."
+
+DeadlineListener = Callable[[str, datetime | None], None]
+
+
+class Reply(BaseModel):
+    """What the issuing person is told. Recorded with the command, so a
+    duplicate delivery gets this very reply back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    message: str
+    events: int = 0  # how many events the command produced
+    game_id: str
+    seq: int  # the game's sequence after the command
+    notices: list[Notice] = []  # for the issuing person only (errors, confirmations)
+
+
+class ServiceBusy(Exception):
+    """A game kept changing under us for every retry (many writers at once)."""
+
+
+def _notices_for(before: GameState | None, events: list, after: GameState) -> list[Notice]:
+    try:
+        from game.narrate import notices_for
+    except ImportError:  # the narrator is not written yet
+        return []
+    return notices_for(before, events, after)
+
+
+class GameService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        snapshot_every: int = 100,
+        publisher: Publisher | None = None,
+        cache_size: int = 20_000,
+        max_retries: int = 8,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.snapshot_every = snapshot_every
+        self.cache_size = cache_size
+        self.max_retries = max_retries
+        self._cache: OrderedDict[str, GameState] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._lock_users: dict[str, int] = {}
+        self._frozen: dict[str, str] = {}
+        self._deadline_listeners: list[DeadlineListener] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self.delivery = (
+            OutboxDelivery(store, publisher, self.state) if publisher is not None else None
+        )
+
+    # --- life cycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start delivering notices (the ones a crash left undelivered first)."""
+        if self.delivery is not None:
+            self.delivery.start()
+            self.delivery.wake()
+
+    async def close(self) -> None:
+        if self.delivery is not None:
+            await self.delivery.close()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def add_deadline_listener(self, listener: DeadlineListener) -> None:
+        self._deadline_listeners.append(listener)
+
+    # --- commands -----------------------------------------------------------------
+
+    async def handle(self, command: Command) -> Reply:
+        recorded = await self.store.command(command.command_id)
+        if recorded is not None:
+            return Reply.model_validate_json(recorded.reply)
+        game_id = command.game_id
+        async with self._game_lock(game_id):
+            for _ in range(self.max_retries):
+                state = await self._load(game_id)
+                if game_id in self._frozen:
+                    return self._frozen_reply(command, state)
+                try:
+                    outcome = self._decide(state, command)
+                except RuleError as refusal:
+                    return self._refusal(command, state, refusal.message)
+                except InvariantBroken as bug:
+                    await self._freeze(command, state, bug)
+                    return self._frozen_reply(command, state)
+                if outcome is None:  # nothing happened: nothing to write
+                    return Reply(
+                        ok=True,
+                        message="Nothing to do.",
+                        game_id=game_id,
+                        seq=state.seq if state else 0,
+                    )
+                events, after, notices = outcome
+                mine = [n for n in notices if _is_for(n, command.actor)]
+                others = [n for n in notices if not _is_for(n, command.actor)]
+                reply = Reply(
+                    ok=True,
+                    message=_confirmation(mine, len(events)),
+                    events=len(events),
+                    game_id=game_id,
+                    seq=after.seq,
+                    notices=mine,
+                )
+                before_seq = state.seq if state else 0
+                try:
+                    await self.store.append(
+                        Append(
+                            game_id=game_id,
+                            expected_seq=before_seq,
+                            command_id=command.command_id,
+                            events=[(e.type, e.model_dump_json()) for e in events],
+                            reply=reply.model_dump_json(),
+                            notices=[n.model_dump_json() for n in others],
+                            summary=self._summary(after),
+                        )
+                    )
+                except SequenceConflict:
+                    self._cache.pop(game_id, None)
+                    continue
+                except DuplicateCommand:
+                    recorded = await self.store.command(command.command_id)
+                    assert recorded is not None
+                    return Reply.model_validate_json(recorded.reply)
+                self._remember(game_id, after)
+                self._after_append(game_id, before_seq, after, bool(others))
+                return reply
+        raise ServiceBusy(f"game {game_id} changed under every one of {self.max_retries} attempts")
+
+    async def tick(self, game_id: str) -> Reply | None:
+        """Wake a game whose deadline passed. The command id is derived from
+        the game's sequence, so the same tick sent twice is applied once."""
+        state = await self._load(game_id)
+        if state is None:
+            return None
+        return await self.handle(
+            Tick(command_id=f"tick:{game_id}:{state.seq}", game_id=game_id, actor=SYSTEM)
+        )
+
+    # --- reading ------------------------------------------------------------------
+
+    async def state(self, game_id: str) -> GameState | None:
+        """The game's current state as this process knows it (None: no such game)."""
+        return await self._load(game_id)
+
+    def is_frozen(self, game_id: str) -> bool:
+        return game_id in self._frozen
+
+    # --- internals ----------------------------------------------------------------
+
+    def _decide(
+        self, state: GameState | None, command: Command
+    ) -> tuple[list, GameState, list[Notice]] | None:
+        seq = state.seq if state is not None else 0
+        ctx = Context.for_game(self.clock.now(), _seed(state, command), seq)
+        events = decide(state, command, ctx)
+        if not events:
+            return None
+        after = state
+        for event in events:
+            after = apply(after, event)
+        assert after is not None
+        return events, after, _notices_for(state, events, after)
+
+    async def _load(self, game_id: str) -> GameState | None:
+        state = self._cache.get(game_id)
+        if state is not None:
+            self._cache.move_to_end(game_id)
+            return state
+        snapshot = await self.store.latest_snapshot(game_id)
+        state = GameState.model_validate_json(snapshot.payload) if snapshot else None
+        for stored in await self.store.events(game_id, after=snapshot.seq if snapshot else 0):
+            state = apply(state, EVENT_ADAPTER.validate_json(stored.payload))
+        if state is None:
+            return None
+        if game_id not in self._frozen:
+            summary = await self.store.game(game_id)
+            if summary is not None and summary.status == "frozen":
+                self._frozen[game_id] = "frozen before this process started"
+        self._remember(game_id, state)
+        return state
+
+    def _remember(self, game_id: str, state: GameState) -> None:
+        self._cache[game_id] = state
+        self._cache.move_to_end(game_id)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def _after_append(
+        self, game_id: str, before_seq: int, after: GameState, queued_notices: bool
+    ) -> None:
+        if after.seq // self.snapshot_every > before_seq // self.snapshot_every:
+            self._in_background(self._snapshot(game_id, after))
+        if queued_notices and self.delivery is not None:
+            self.delivery.wake()
+        deadline = after.next_deadline()
+        for listener in self._deadline_listeners:
+            listener(game_id, deadline)
+
+    async def _snapshot(self, game_id: str, state: GameState) -> None:
+        await self.store.save_snapshot(
+            Snapshot(game_id=game_id, seq=state.seq, payload=state.model_dump_json())
+        )
+
+    def _in_background(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _summary(self, state: GameState) -> GameSummary:
+        return GameSummary(
+            game_id=state.game_id,
+            scenario=state.scenario.id,
+            status=state.status,
+            round=state.round,
+            players=[seat.player.name for seat in state.seats],
+            updated_at=self.clock.now(),
+            next_deadline=state.next_deadline(),
+        )
+
+    def _refusal(self, command: Command, state: GameState | None, message: str) -> Reply:
+        notice = Notice(
+            audience=Audience.to_person(command.actor.key),
+            kind="error",
+            title="Not possible",
+            body=message,
+        )
+        return Reply(
+            ok=False,
+            message=message,
+            game_id=command.game_id,
+            seq=state.seq if state else 0,
+            notices=[notice],
+        )
+
+    def _frozen_reply(self, command: Command, state: GameState | None) -> Reply:
+        return self._refusal(command, state, FROZEN_MESSAGE)
+
+    async def _freeze(
+        self, command: Command, state: GameState | None, bug: InvariantBroken
+    ) -> None:
+        """Stop the game and tell the moderator. Recorded in the game summary
+        (status "frozen") with a moderator notice, so it stays frozen after a
+        restart; the events so far are untouched for the post-mortem."""
+        reason = f"{type(bug).__name__}: {bug} (command {command.command_id})"
+        log.error("game %s frozen: %s", command.game_id, reason)
+        self._frozen[command.game_id] = reason
+        if state is None:
+            return
+        notice = Notice(
+            audience=Audience.moderator(),
+            kind="error",
+            title="Game frozen",
+            body=(
+                "The game reached a state its rules forbid and has been frozen so "
+                f"nothing is lost. Details for the maintainers: {reason}"
+            )[:4000],
+        )
+        summary = self._summary(state).model_copy(
+            update={"status": "frozen", "next_deadline": None}
+        )
+        try:
+            await self.store.append(
+                Append(
+                    game_id=command.game_id,
+                    expected_seq=state.seq,
+                    command_id=f"freeze:{command.game_id}:{state.seq}",
+                    events=[],
+                    reply=self._frozen_reply(command, state).model_dump_json(),
+                    notices=[notice.model_dump_json()],
+                    summary=summary,
+                )
+            )
+        except Exception:
+            log.exception("could not record that game %s is frozen", command.game_id)
+        for listener in self._deadline_listeners:
+            listener(command.game_id, None)
+        if self.delivery is not None:
+            self.delivery.wake()
+
+    @asynccontextmanager
+    async def _game_lock(self, game_id: str) -> AsyncIterator[None]:
+        # Locks are created on demand and dropped when nobody holds or waits
+        # for them, so ten thousand idle games keep no locks alive.
+        lock = self._locks.get(game_id)
+        if lock is None:
+            lock = self._locks[game_id] = asyncio.Lock()
+        self._lock_users[game_id] = self._lock_users.get(game_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users = self._lock_users[game_id] - 1
+            if users:
+                self._lock_users[game_id] = users
+            else:
+                del self._lock_users[game_id]
+                del self._locks[game_id]
+
+
+def _seed(state: GameState | None, command: Command) -> int:
+    if state is not None:
+        return state.seed
+    if isinstance(command, CreateGame):
+        return command.seed
+    return zlib.crc32(command.game_id.encode())  # no game yet: decide will refuse anyway
+
+
+def _is_for(notice: Notice, actor: PlayerRef) -> bool:
+    return notice.audience.kind == "person" and notice.audience.person == actor.key
+
+
+def _confirmation(mine: list[Notice], events: int) -> str:
+    if mine:
+        first = mine[0]
+        return f"{first.title}: {first.body}" if first.body else first.title
+    return "Done." if events else "Nothing to do."
