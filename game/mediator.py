@@ -33,8 +33,8 @@ of option ids in clause order, so the choice is deterministic. When no package
 gives everyone a positive gain, there is no compromise, and the mediator says
 so instead of tabling one.
 
-Arithmetic is exact (`fractions.Fraction` of the weights as written in
-decimal), so equal products compare equal and ties are real ties, not
+Arithmetic is exact (the weights as written in decimal, scaled to
+integers), so equal products compare equal and ties are real ties, not
 rounding noise.
 
 Revisions ("accept with conditions"): a party accepts the package except
@@ -48,6 +48,7 @@ a positive gain.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
@@ -55,9 +56,6 @@ from pydantic import Field
 
 from game.base import Frozen
 from game.scenario import Clause, ClauseOption
-
-# Each point of tension lowered is worth this much to every party.
-STABILITY_PER_TENSION_POINT = Fraction(1, 100)
 
 # Above this many combinations the search is cut to the best options per
 # clause; catalog clauses have 2-4 options, so real tables stay far below.
@@ -123,8 +121,16 @@ def _weights(interests: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str
     }
 
 
+Key = tuple[int, int, tuple[str, ...]]
+
+
 class _Table:
-    """The clauses on the table and the parties' weights, ready to score."""
+    """The clauses on the table and the parties' weights, ready to score.
+
+    Scores are integers: every gain is multiplied by `scale` = 100·D, where D
+    is the common denominator of the weights, so sums and products are exact
+    and fast (a table of 7 clauses has a few thousand packages).
+    """
 
     def __init__(
         self,
@@ -138,52 +144,48 @@ class _Table:
             raise ValueError("the mediator needs at least two parties")
         self.clauses = list(clauses)
         self.parties = sorted(interests)
-        self.weights = _weights(interests)
-        self.base = Fraction(agreement_relief) * STABILITY_PER_TENSION_POINT
+        weights = _weights(interests)
+        denominator = 1
+        for ws in weights.values():
+            for w in ws.values():
+                denominator = math.lcm(denominator, w.denominator)
+        self.scale = 100 * denominator
+        # w·level/10 scaled by 100·D is (w·D)·level·10; (R + relief)/100 is (R + relief)·D.
+        self.contribution: dict[tuple[str, str], list[int]] = {}
+        for c in self.clauses:
+            for o in c.options:
+                self.contribution[(c.id, o.id)] = [
+                    int(weights[s].get(c.issue, Fraction(0)) * denominator) * o.level * 10
+                    + o.tension_relief * denominator
+                    for s in self.parties
+                ]
+        self.base = agreement_relief * denominator
 
-    def gains(self, choice: Sequence[ClauseOption]) -> dict[str, Fraction]:
-        relief = sum(o.tension_relief for o in choice)
-        stability = self.base + relief * STABILITY_PER_TENSION_POINT
-        out: dict[str, Fraction] = {}
-        for state in self.parties:
-            w = self.weights[state]
-            interest = sum(
-                (
-                    w.get(c.issue, Fraction(0)) * o.level / 10
-                    for c, o in zip(self.clauses, choice, strict=True)
-                ),
-                Fraction(0),
-            )
-            out[state] = interest + stability
-        return out
+    def scaled_gains(self, choice: Sequence[ClauseOption]) -> list[int]:
+        gains = [self.base] * len(self.parties)
+        for c, o in zip(self.clauses, choice, strict=True):
+            for i, x in enumerate(self.contribution[(c.id, o.id)]):
+                gains[i] += x
+        return gains
 
-    def rank(self, choice: Sequence[ClauseOption]) -> tuple[Fraction, int, tuple[str, ...]] | None:
-        """A sort key (bigger is better) or None when someone would not gain."""
-        gains = self.gains(choice)
-        if any(g <= 0 for g in gains.values()):
+    def rank(self, choice: Sequence[ClauseOption]) -> Key | None:
+        """A sort key, or None when some party would not gain."""
+        gains = self.scaled_gains(choice)
+        if min(gains) <= 0:
             return None
-        product = Fraction(1)
-        for g in gains.values():
-            product *= g
-        relief = sum(o.tension_relief for o in choice)
-        return product, relief, tuple(o.id for o in choice)
+        return math.prod(gains), sum(o.tension_relief for o in choice), tuple(o.id for o in choice)
 
     def package(self, choice: Sequence[ClauseOption]) -> Package:
-        gains = self.gains(choice)
-        product = Fraction(1)
-        for g in gains.values():
-            product *= g
+        gains = self.scaled_gains(choice)
         return Package(
             options={c.id: o.id for c, o in zip(self.clauses, choice, strict=True)},
-            gains={s: float(g) for s, g in gains.items()},
-            product=float(product),
+            gains={s: g / self.scale for s, g in zip(self.parties, gains, strict=True)},
+            product=math.prod(Fraction(g, self.scale) for g in gains).__float__(),
             tension_relief=sum(o.tension_relief for o in choice),
         )
 
 
-def _better(
-    key: tuple[Fraction, int, tuple[str, ...]], best: tuple[Fraction, int, tuple[str, ...]] | None
-) -> bool:
+def _better(key: Key, best: Key | None) -> bool:
     """Larger product, then larger relief, then the smaller tuple of option ids."""
     if best is None:
         return True
@@ -195,7 +197,7 @@ def _better(
 
 
 def _best(table: _Table, candidates: Iterable[Sequence[ClauseOption]]) -> Package | None:
-    best_key: tuple[Fraction, int, tuple[str, ...]] | None = None
+    best_key: Key | None = None
     best_choice: Sequence[ClauseOption] | None = None
     for choice in candidates:
         key = table.rank(choice)
