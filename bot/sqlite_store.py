@@ -436,9 +436,10 @@ class SqliteStore:
             self._writer_task = None
         writer, reader = self._writer, self._reader
         self._writer = self._reader = None
-        await writer.close()
         if reader is not None:
             await reader.close()
+        # Last to close, the writer checkpoints the WAL into the database file.
+        await writer.close()
 
     async def __aenter__(self) -> SqliteStore:
         await self.open()
@@ -625,7 +626,7 @@ class SqliteStore:
         rows = await self._read(
             "SELECT id, game_id, seq, notice, created_at FROM outbox"
             " WHERE delivered_at IS NULL ORDER BY id LIMIT ?",
-            (limit,),
+            (max(limit, 0),),
         )
         return [
             OutboxItem(
