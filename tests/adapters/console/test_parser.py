@@ -146,9 +146,9 @@ def test_local_intents(text: str, name: str, args: tuple[str, ...]) -> None:
         ("propose cbm hotline narnia", "No state 'narnia'. Known states: aldmark, borova", ""),
         ("propose cbm hotlne borova", "No CBM 'hotlne'", ""),
         (
-            "propose agreement borova spare-energy-grid=ful",
+            "propose agreement borova spare-energy-grid=total",
             "No option of spare-energy-grid",
-            "full",
+            "",
         ),
         ("propose cbm osce borova", "could be several CBMs", "Type more"),
         ("forum vote P1 maybe", "yes, no or abstain", "Usage: forum vote"),
