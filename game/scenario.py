@@ -362,7 +362,9 @@ class RuleSettings(Frozen):
     hotline_factor: float = Field(0.5, ge=0, le=1)
     wrong_accusation_tension: int = Field(15, ge=0, le=50)
     breach_tension: int = Field(20, ge=0, le=50)
-    cbm_relief_cap: int = Field(10, ge=0, le=50, description="max CBM tension fall per pair per round")
+    cbm_relief_cap: int = Field(
+        10, ge=0, le=50, description="max CBM tension fall per pair per round"
+    )
     agreement_relief: int = Field(10, ge=0, le=50)
     mediation_relief: int = Field(10, ge=0, le=50)
     crisis_at: Score = 80
@@ -376,11 +378,43 @@ class RuleSettings(Frozen):
     assistance_cost: int = Field(2, ge=0, le=10)
     cooperation_cost: int = Field(1, ge=0, le=10)
     backchannel_cost: int = Field(0, ge=0, le=10)
-    forum_majority: float = Field(0.5, gt=0, le=1, description="share of yes votes needed; 1 = consensus")
+    forum_majority: float = Field(
+        0.5, gt=0, le=1, description="share of yes votes needed; 1 = consensus"
+    )
     leak_chance: float = Field(0.05, ge=0, le=1, description="per back-channel per round")
     leak_tension: int = Field(5, ge=0, le=30)
     stability_bonus_max: int = Field(30, ge=0, le=100)
     allow_early_advance: bool = True
+    # Added with the engine (defaults keep existing content valid):
+    attribution_reputation: int = Field(
+        10, ge=0, le=50, description="reputation a correctly named culprit loses"
+    )
+    wrong_attribution_reputation: int = Field(
+        10, ge=0, le=50, description="reputation a wrong accuser loses"
+    )
+    wrong_accusation_trust: int = Field(
+        10, ge=0, le=50, description="trust fall after a wrong accusation"
+    )
+    breach_trust: int = Field(20, ge=0, le=50, description="trust fall after a breach")
+    honoured_trust: int = Field(
+        2, ge=0, le=20, description="trust rise per round per agreement kept"
+    )
+    escalation_tension: int = Field(
+        3,
+        ge=0,
+        le=30,
+        description="tension rise at resolution per incident of the round left unresolved",
+    )
+    evidence_per_investigation: int = Field(1, ge=1, le=5)
+    assistance_resilience: int = Field(
+        2, ge=1, le=5, description="resilience a capacity-building offer adds"
+    )
+    assistance_reputation: int = Field(
+        3, ge=0, le=20, description="reputation donor and recipient gain"
+    )
+    reputation_points_divisor: int = Field(
+        5, ge=1, le=100, description="score points = reputation // this"
+    )
 
 
 class Timers(Frozen):

@@ -381,9 +381,6 @@ class GameState(Frozen):
                 times.append(p.deadline)
                 if not p.reminded and lead:
                     times.append(p.deadline - lead)
-        for m in self.mediations.values():
-            if m.status == "active" and m.deadline is not None:
-                times.append(m.deadline)
         if self.cooloff_until is not None:
             times.append(self.cooloff_until)
         return min(times) if times else None
