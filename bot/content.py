@@ -305,6 +305,11 @@ def _read_toml(path: Path, problems: list[ContentProblem]) -> dict[str, Any] | N
         if match:
             line, column = int(match.group(1)), int(match.group(2))
             text = text[: match.start()]
+        elif text.endswith("(at end of document)"):
+            source = raw.decode("utf-8")
+            line = source.count("\n") + 1
+            column = len(source.rsplit("\n", 1)[-1]) + 1
+            text = text.removesuffix("(at end of document)").rstrip() + " at the end of the file"
         problems.append(
             ContentProblem(
                 shown,
@@ -320,6 +325,8 @@ def _read_toml(path: Path, problems: list[ContentProblem]) -> dict[str, Any] | N
 
 def _toml_hint(text: str) -> str:
     lowered = text.lower()
+    if "end of the file" in lowered:
+        return "A bracket, brace or quote opened earlier is never closed."
     if "invalid value" in lowered:
         return 'Text values need double quotes, e.g. name = "Aldmark".'
     if "cannot overwrite" in lowered or "cannot declare" in lowered:
