@@ -256,16 +256,21 @@ def scenario_summary(scenario: Scenario) -> str:
     """One line about a valid scenario, for listings and the checker."""
     incidents = sum(1 for i in scenario.injects if i.kind == "incident")
     players = (
-        f"{scenario.min_players} player"
-        if scenario.min_players == scenario.max_players == 1
+        _count(scenario.min_players, "player")
+        if scenario.min_players == scenario.max_players
         else f"{scenario.min_players}-{scenario.max_players} players"
     )
     return (
-        f'{scenario.id} "{scenario.title}": {len(scenario.states)} states, '
-        f"{len(scenario.groups)} groups, {scenario.rounds} rounds of "
-        f"{scenario.timers.round_minutes} min, {players}, {len(scenario.injects)} injects "
-        f"({incidents} incidents), {_catalog_counts(scenario.catalogs)}"
+        f'{scenario.id} "{scenario.title}": {_count(len(scenario.states), "state")}, '
+        f"{_count(len(scenario.groups), 'group')}, {_count(scenario.rounds, 'round')} of "
+        f"{scenario.timers.round_minutes} min, {players}, "
+        f"{_count(len(scenario.injects), 'inject')} ({_count(incidents, 'incident')}), "
+        f"{_catalog_counts(scenario.catalogs)}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 # --- Reading files ------------------------------------------------------------------

@@ -75,3 +75,16 @@ def test_a_string_path_works_too(tmp_path):
     path.write_text(MODERATOR_SCENARIO, encoding="utf-8")
     assert check_command(str(path))[1] == 0
     assert check_command(Path(str(path)))[1] == 0
+
+
+def test_the_documented_example_is_a_valid_scenario(tmp_path):
+    """docs/scenarios.md's commented example must stay in step with the loader."""
+    import re
+
+    docs = (CONTENT_DIR.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    example = re.search(r"## The format, by example.*?```toml\n(.*?)```", docs, re.S)
+    assert example, "the example block is missing from docs/scenarios.md"
+    path = tmp_path / "example.toml"
+    path.write_text(example.group(1), encoding="utf-8")
+    text, code = check_command(path)
+    assert code == 0, text
