@@ -416,6 +416,22 @@ def _scenario_table() -> str:
     return "Scenarios:\n" + "\n".join(rows)
 
 
+def _user_error_message(exc: Exception) -> str | None:
+    """The message of an error that is the user's to fix (an unknown game, a
+    broken scenario file), or None for a bug."""
+    from bot.export import GameNotFound
+
+    if isinstance(exc, GameNotFound):
+        return exc.message
+    try:
+        from bot.content import ContentError
+    except ImportError:
+        return None
+    if isinstance(exc, ContentError):
+        return str(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -430,6 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         err(exc.message)
         return exc.code
+    except Exception as exc:  # a user's mistake raised deeper down: no traceback
+        message = _user_error_message(exc)
+        if message is None:
+            raise
+        err(message)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         err("Interrupted.")
         return 130

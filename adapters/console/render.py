@@ -209,3 +209,25 @@ def visible_to(notice: Notice, directory: Directory, *, watcher: bool = False) -
         case "person":
             return directory.you_person is not None and audience.person == directory.you_person
     return False  # pragma: no cover
+
+
+def directory_from_state(
+    state: object,
+    *,
+    you_state: str | None = None,
+    you_person: str | None = None,
+    you_moderator: bool = False,
+) -> Directory:
+    """The names a terminal reader needs, from a `game.state.GameState`."""
+    from game.state import GameState
+
+    assert isinstance(state, GameState)
+    return Directory(
+        states={p.id: f"{p.flag} {p.name}" for p in state.scenario.states},
+        backchannels={c.id: tuple(c.states) for c in state.backchannels.values()},
+        you_state=you_state,
+        you_person=you_person,
+        you_moderator=you_moderator,
+        people={seat.player.key: seat.player.name for seat in state.seats}
+        | {state.moderator.key: state.moderator.name},
+    )
