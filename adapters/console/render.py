@@ -74,12 +74,8 @@ def audience_label(audience: Audience, directory: Directory) -> str:
     return audience.kind  # pragma: no cover - AudienceKind is closed
 
 
-_MARKS = {
-    "crisis": "⚠ ",
-    "error": "✗ ",
-    "incident": "☢ ",
-    "reminder": "⏰ ",
-}
+# The narrator puts its own marks (☢, ⚠) in titles; errors get one here.
+_MARKS = {"error": "✗ "}
 
 
 def format_deadline(deadline: datetime, now: datetime | None) -> str:

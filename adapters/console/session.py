@@ -1,0 +1,223 @@
+"""What `detente demo` and `detente play` share: the service on SQLite with
+a simulated clock, the terminal publisher, and moving the game along
+(computer delegations' turns, deadlines falling due).
+
+Time in the terminal is simulated: the clock starts where the game's log
+stops (so a resumed game goes on from the same instant) and moves only when
+the terminal moves it, to the next deadline. Every command this module
+sends has an id derived from the game and its sequence, so a run killed at
+any moment and started again repeats nothing and skips nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from adapters.console.render import Directory, directory_from_state, render_notice
+from bot.clock import SimulatedClock
+from bot.service import GameService, Reply
+from bot.sqlite_store import SqliteStore
+from game.base import SYSTEM, PlayerRef
+from game.commands import Command
+from game.engine import EVENT_ADAPTER
+from game.notice import Action, Notice
+from game.state import GameState
+
+GAME_START = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+# A computer delegation's turn can cascade (a proposal answered, a text
+# revised …); this bounds one step so a policy bug cannot spin forever.
+MAX_COMPUTER_COMMANDS_PER_STEP = 200
+
+
+@dataclass
+class TerminalView:
+    """Who is reading this terminal: a watcher sees every audience; a player
+    sees what their seat may see (`viewer` is matched against the notice's
+    recipients, which bot.routing computes from the game's seats)."""
+
+    viewer: PlayerRef | None = None  # None: watcher
+    moderator: bool = False
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    shown_actions: list[Action] = field(default_factory=list)
+
+
+class ConsolePublisher:
+    """The terminal's `bot.delivery.Publisher`: prints each notice, as text,
+    if this terminal's reader may see it."""
+
+    def __init__(self, view: TerminalView, clock: SimulatedClock) -> None:
+        self.view = view
+        self.clock = clock
+        self.service: GameService | None = None
+        self.printed = 0
+
+    async def deliver(self, game_id: str, notice: Notice, recipients: frozenset[PlayerRef]) -> bool:
+        view = self.view
+        if view.viewer is not None and view.viewer not in recipients:
+            return True  # not for this reader: settled, nothing to show
+        state = await self.service.state(game_id) if self.service else None
+        directory = self.directory(state)
+        self.show(notice, directory)
+        return True
+
+    def directory(self, state: GameState | None) -> Directory:
+        if state is None:
+            return Directory()
+        view = self.view
+        you_state = None
+        if view.viewer is not None:
+            seat = state.seat_of(view.viewer.key)
+            you_state = seat.state if seat and seat.role == "delegate" else None
+        return directory_from_state(
+            state,
+            you_state=you_state,
+            you_person=view.viewer.key if view.viewer else None,
+            you_moderator=view.moderator,
+        )
+
+    def show(self, notice: Notice, directory: Directory) -> None:
+        view = self.view
+        if view.viewer is None:
+            if notice.audience.kind == "person":
+                return  # a watcher does not read the computers' confirmations
+            # A watcher cannot press buttons: each notice numbers its own actions.
+            text = render_notice(notice, directory, now=self.clock.now()).text
+        else:
+            rendered = render_notice(
+                notice, directory, now=self.clock.now(), first_action=len(view.shown_actions) + 1
+            )
+            view.shown_actions.extend(rendered.actions)
+            text = rendered.text
+        print(text, file=view.out, flush=True)
+        self.printed += 1
+
+
+@dataclass
+class Table:
+    """An open game table in this terminal."""
+
+    store: SqliteStore
+    clock: SimulatedClock
+    service: GameService
+    publisher: ConsolePublisher
+
+    async def flush(self) -> None:
+        """Print every notice not yet shown (the outbox, in order)."""
+        if self.service.delivery is not None:
+            await self.service.delivery.deliver_pending()
+
+    async def send(self, command: Command) -> Reply:
+        reply = await self.service.handle(command)
+        await self.flush()
+        return reply
+
+    async def state(self, game_id: str) -> GameState | None:
+        return await self.service.state(game_id)
+
+
+async def last_event_time(store: SqliteStore, game_id: str) -> datetime | None:
+    seq = await store.last_seq(game_id)
+    if seq == 0:
+        return None
+    stored = await store.events(game_id, after=seq - 1)
+    return EVENT_ADAPTER.validate_json(stored[-1].payload).at
+
+
+@asynccontextmanager
+async def open_table(
+    db_path: Path, view: TerminalView, game_id: str | None
+) -> AsyncIterator[Table]:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(db_path)
+    await store.open()
+    try:
+        start = (await last_event_time(store, game_id)) if game_id else None
+        clock = SimulatedClock(start or GAME_START)
+        publisher = ConsolePublisher(view, clock)
+        service = GameService(store, clock, publisher=publisher)
+        publisher.service = service
+        table = Table(store, clock, service, publisher)
+        try:
+            yield table
+        finally:
+            await service.close()
+    finally:
+        await store.close()
+
+
+# --- moving the game along -----------------------------------------------------------
+
+
+def _computer_commands(state: GameState, clock: SimulatedClock) -> list[Command]:
+    """Every computer delegation's next moves, decided from the state alone."""
+    try:
+        from game.ai import computer_commands
+    except ImportError:  # no computer policy yet: computers only sit
+        return []
+    from game.base import Context
+
+    commands: list[Command] = []
+    for delegation in state.delegations.values():
+        if delegation.control != "computer":
+            continue
+        ctx = Context.for_game(clock.now(), state.seed, state.seq)
+        commands.extend(computer_commands(state, delegation.id, ctx))
+    return commands
+
+
+async def run_computer_turns(table: Table, game_id: str) -> int:
+    """Let the computer delegations move until none has anything left to do
+    now; returns how many commands were accepted."""
+    try:
+        from bot.driver import run_computer_turns as driver_turns
+    except ImportError:
+        driver_turns = None
+    if driver_turns is not None:
+        accepted = await driver_turns(table.service, game_id)
+        await table.flush()
+        return int(accepted or 0)
+    accepted = 0
+    for _ in range(MAX_COMPUTER_COMMANDS_PER_STEP):
+        state = await table.state(game_id)
+        if state is None or state.phase != "negotiation":
+            break
+        commands = _computer_commands(state, table.clock)
+        if not commands:
+            break
+        progressed = False
+        for index, command in enumerate(commands):
+            command = command.model_copy(
+                update={"command_id": f"computer:{game_id}:{state.seq}:{index}"}
+            )
+            reply = await table.send(command)
+            if reply.ok and reply.events:
+                accepted += 1
+                progressed = True
+        if not progressed:
+            break
+    return accepted
+
+
+async def advance_to_next_deadline(table: Table, game_id: str) -> bool:
+    """Jump the clock to the game's next deadline and let it fall due.
+    False when the game has no deadline ahead (ended, paused, lobby)."""
+    state = await table.state(game_id)
+    if state is None:
+        return False
+    deadline = state.next_deadline()
+    if deadline is None:
+        return False
+    table.clock.advance_to(deadline)
+    await table.service.tick(game_id)
+    await table.flush()
+    return True
+
+
+def system_command(kind: type[Command], game_id: str, tag: str, **fields: object) -> Command:
+    return kind(command_id=f"{tag}:{game_id}", game_id=game_id, actor=SYSTEM, **fields)  # type: ignore[call-arg]
