@@ -163,6 +163,9 @@ class OutboxDelivery:
         for item in items:
             notice = Notice.model_validate_json(item.notice)
             to = recipients(state, notice.audience) if state is not None else frozenset()
+            if not to:  # e.g. a computer-held delegation's briefing: nobody to tell
+                ok_ids.append(item.id)
+                continue
             try:
                 delivered = await self._publisher.deliver(game_id, notice, to)
             except Exception:

@@ -17,6 +17,12 @@ platform.
 
 Computer-held delegations have no human players, so their notices reach
 nobody (the computer reads the state directly).
+
+This agrees with `game.views.may_see` (the core's statement of who may see
+what; the tests check the two agree) with one deliberate difference: the
+members of a back-channel that was just closed still receive its last
+notices ("back-channel closed"), where `may_see` already counts the
+channel as gone.
 """
 
 from __future__ import annotations
@@ -69,24 +75,6 @@ def person_of(state: GameState, key: str) -> PlayerRef:
         return seat.player
     platform, _, user_id = key.partition(":")
     return PlayerRef(platform=platform, user_id=user_id or key, name=user_id or key)  # type: ignore[arg-type]
-
-
-def audiences_of(state: GameState, player: PlayerRef) -> list[Audience]:
-    """Every audience this person belongs to (what a per-person view shows)."""
-    result = [Audience.public()] if player in recipients(state, Audience.public()) else []
-    seat = state.seat_of(player.key)
-    if seat is not None and seat.role == "delegate" and seat.state:
-        result.append(Audience.delegation(seat.state))
-    for channel_id in state.backchannels:
-        audience = Audience.backchannel(channel_id)
-        if player in recipients(state, audience):
-            result.append(audience)
-    if seat is not None and seat.role == "mediator":
-        result.append(Audience.mediator())
-    if player.key == state.moderator.key:
-        result.append(Audience.moderator())
-    result.append(Audience.to_person(player.key))
-    return result
 
 
 def _delegates(state: GameState, states: set[str]) -> frozenset[PlayerRef]:

@@ -25,7 +25,9 @@ process; correctness across processes rests on the store's unique
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -48,7 +50,9 @@ from game.base import SYSTEM, Context, InvariantBroken, PlayerRef, RuleError
 from game.commands import Command, CreateGame, Tick
 from game.engine import EVENT_ADAPTER, apply, decide
 from game.notice import Audience, Notice
+from game.scenario import Scenario
 from game.state import GameState
+from game.views import may_see
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +109,10 @@ class GameService:
         self._frozen: dict[str, str] = {}
         self._deadline_listeners: list[DeadlineListener] = []
         self._background: set[asyncio.Task[None]] = set()
+        # One Scenario object per distinct scenario, shared by every game
+        # playing it (a scenario is most of a fresh game's memory).
+        self._scenarios: weakref.WeakValueDictionary[str, Scenario] = weakref.WeakValueDictionary()
+        self.conflicts = 0  # sequence conflicts met (another writer got there first)
         self.delivery = (
             OutboxDelivery(store, publisher, self.state) if publisher is not None else None
         )
@@ -129,62 +137,74 @@ class GameService:
     # --- commands -----------------------------------------------------------------
 
     async def handle(self, command: Command) -> Reply:
-        recorded = await self.store.command(command.command_id)
-        if recorded is not None:
-            return Reply.model_validate_json(recorded.reply)
         game_id = command.game_id
         async with self._game_lock(game_id):
             for _ in range(self.max_retries):
+                cached = game_id in self._cache
                 state = await self._load(game_id)
+                seq = state.seq if state is not None else 0
                 if game_id in self._frozen:
-                    return self._frozen_reply(command, state)
+                    return await self._recorded(command) or self._frozen_reply(command, state)
                 try:
                     outcome = self._decide(state, command)
                 except RuleError as refusal:
-                    return self._refusal(command, state, refusal.message)
+                    if recorded := await self._recorded(command):
+                        return recorded
+                    if cached and await self._stale(game_id, seq):
+                        continue  # refused on an old view of the game: look again
+                    return self._refusal(command, seq, refusal.message)
                 except InvariantBroken as bug:
+                    if recorded := await self._recorded(command):
+                        return recorded
+                    if cached and await self._stale(game_id, seq):
+                        continue
                     await self._freeze(command, state, bug)
                     return self._frozen_reply(command, state)
                 if outcome is None:  # nothing happened: nothing to write
+                    if recorded := await self._recorded(command):
+                        return recorded
+                    if cached and await self._stale(game_id, seq):
+                        continue
                     return Reply(
-                        ok=True,
-                        message="Nothing to do.",
-                        game_id=game_id,
-                        seq=state.seq if state else 0,
+                        ok=True, message="Nothing to do right now.", game_id=game_id, seq=seq
                     )
                 events, after, notices = outcome
+                if state is None:  # a new game: share its scenario with its siblings
+                    after = self._shared_scenario(after)
                 mine = [n for n in notices if _is_for(n, command.actor)]
-                others = [n for n in notices if not _is_for(n, command.actor)]
+                queued = [n for n in notices if not _is_for(n, command.actor)]
                 reply = Reply(
                     ok=True,
-                    message=_confirmation(mine, len(events)),
+                    message=_confirmation(after, command.actor, mine, queued),
                     events=len(events),
                     game_id=game_id,
                     seq=after.seq,
                     notices=mine,
                 )
-                before_seq = state.seq if state else 0
                 try:
                     await self.store.append(
                         Append(
                             game_id=game_id,
-                            expected_seq=before_seq,
+                            expected_seq=seq,
                             command_id=command.command_id,
                             events=[(e.type, e.model_dump_json()) for e in events],
                             reply=reply.model_dump_json(),
-                            notices=[n.model_dump_json() for n in others],
+                            notices=[n.model_dump_json() for n in queued],
                             summary=self._summary(after),
                         )
                     )
                 except SequenceConflict:
+                    # Another writer (another process) moved the game on:
+                    # what we decided on is stale. Reload and decide again.
                     self._cache.pop(game_id, None)
+                    self.conflicts += 1
                     continue
                 except DuplicateCommand:
-                    recorded = await self.store.command(command.command_id)
-                    assert recorded is not None
-                    return Reply.model_validate_json(recorded.reply)
+                    recorded = await self._recorded(command)
+                    assert recorded is not None, "the store refused a duplicate it has no record of"
+                    return recorded
                 self._remember(game_id, after)
-                self._after_append(game_id, before_seq, after, bool(others))
+                self._after_append(game_id, seq, after, bool(queued))
                 return reply
         raise ServiceBusy(f"game {game_id} changed under every one of {self.max_retries} attempts")
 
@@ -234,12 +254,21 @@ class GameService:
             state = apply(state, EVENT_ADAPTER.validate_json(stored.payload))
         if state is None:
             return None
+        state = self._shared_scenario(state)
         if game_id not in self._frozen:
             summary = await self.store.game(game_id)
             if summary is not None and summary.status == "frozen":
                 self._frozen[game_id] = "frozen before this process started"
         self._remember(game_id, state)
         return state
+
+    def _shared_scenario(self, state: GameState) -> GameState:
+        key = hashlib.sha256(state.scenario.model_dump_json().encode()).hexdigest()
+        shared = self._scenarios.get(key)
+        if shared is None:
+            self._scenarios[key] = state.scenario
+            return state
+        return state if shared is state.scenario else state.model_copy(update={"scenario": shared})
 
     def _remember(self, game_id: str, state: GameState) -> None:
         self._cache[game_id] = state
@@ -279,23 +308,37 @@ class GameService:
             next_deadline=state.next_deadline(),
         )
 
-    def _refusal(self, command: Command, state: GameState | None, message: str) -> Reply:
+    async def _stale(self, game_id: str, seq: int) -> bool:
+        """Whether another writer moved the game past the cached `seq`; if so
+        the cache entry is dropped. Only refusals need this check: an
+        accepted command finds out through the store's sequence guard."""
+        if await self.store.last_seq(game_id) == seq:
+            return False
+        self._cache.pop(game_id, None)
+        self.conflicts += 1
+        return True
+
+    async def _recorded(self, command: Command) -> Reply | None:
+        """The reply recorded for this command id, if it was applied before.
+
+        The store is asked only when the command did not lead to a fresh
+        append (refused, nothing to do, frozen game): an append of an
+        applied command is refused atomically by the store itself
+        (`DuplicateCommand`), so the common path costs no extra read."""
+        recorded = await self.store.command(command.command_id)
+        return Reply.model_validate_json(recorded.reply) if recorded is not None else None
+
+    def _refusal(self, command: Command, seq: int, message: str) -> Reply:
         notice = Notice(
             audience=Audience.to_person(command.actor.key),
             kind="error",
             title="Not possible",
             body=message,
         )
-        return Reply(
-            ok=False,
-            message=message,
-            game_id=command.game_id,
-            seq=state.seq if state else 0,
-            notices=[notice],
-        )
+        return Reply(ok=False, message=message, game_id=command.game_id, seq=seq, notices=[notice])
 
     def _frozen_reply(self, command: Command, state: GameState | None) -> Reply:
-        return self._refusal(command, state, FROZEN_MESSAGE)
+        return self._refusal(command, state.seq if state else 0, FROZEN_MESSAGE)
 
     async def _freeze(
         self, command: Command, state: GameState | None, bug: InvariantBroken
@@ -371,8 +414,14 @@ def _is_for(notice: Notice, actor: PlayerRef) -> bool:
     return notice.audience.kind == "person" and notice.audience.person == actor.key
 
 
-def _confirmation(mine: list[Notice], events: int) -> str:
-    if mine:
-        first = mine[0]
-        return f"{first.title}: {first.body}" if first.body else first.title
-    return "Done." if events else "Nothing to do."
+def _confirmation(
+    after: GameState, actor: PlayerRef, mine: list[Notice], others: list[Notice]
+) -> str:
+    """One line for the issuing person: their own notice, else the first
+    notice they may read (so "Proposal P3 tabled", not a bare "Done")."""
+    for notice in mine:
+        return notice.title
+    for notice in others:
+        if may_see(after, actor.key, notice.audience):
+            return notice.title
+    return "Done."
