@@ -56,6 +56,7 @@ from pydantic import Field
 
 from game.base import Frozen
 from game.scenario import Clause, ClauseOption
+from game.state import MEDIATOR, GameState, Terms
 
 # Above this many combinations the search is cut to the best options per
 # clause; catalog clauses have 2-4 options, so real tables stay far below.
@@ -274,3 +275,90 @@ def revise(
             )
         )
     return best
+
+
+# --- the seam to the rules (game/mediation.py) ---------------------------------------
+
+# A mediator's own draft (a crisis text) may leave a clause out; it is shown
+# as this option id while searching, and dropped from the tabled terms.
+OMIT = ""
+
+
+def _omittable(clause: Clause) -> Clause:
+    omit = ClauseOption.model_construct(id=OMIT, label="(left out)", level=0, tension_relief=0)
+    return clause.model_copy(update={"options": [omit, *clause.options]})
+
+
+def _parties_interests(state: GameState, parties: Sequence[str]) -> dict[str, dict[str, float]]:
+    return {sid: dict(state.profile(sid).interests) for sid in parties}
+
+
+def propose_package(state: GameState, proposal_id: str) -> Terms | NoCompromise:
+    """The built-in mediator's single negotiating text for a stalled proposal.
+
+    The table is the proposal's clauses with all their catalog options. For the
+    mediator's own draft (a crisis between two states with no talks), the
+    table is every clause of that draft and the mediator may also leave any of
+    them out. Proposals other than agreements have nothing to bargain over:
+    the text is the current terms."""
+    p = state.proposals[proposal_id]
+    if p.kind != "agreement":
+        return p.terms
+    catalog = state.scenario.catalogs.clauses
+    own_draft = p.proposer == MEDIATOR
+    clause_ids = p.versions[0].terms.clauses if own_draft else p.terms.clauses
+    clauses = [catalog[c] for c in clause_ids if c in catalog]
+    if not clauses:
+        return NoCompromise(reason="There is no clause on the table to bargain over.")
+    if own_draft:
+        clauses = [_omittable(c) for c in clauses]
+    result = nash_package(
+        clauses, _parties_interests(state, p.terms.parties), state.rules.agreement_relief
+    )
+    if isinstance(result, NoCompromise):
+        return result
+    chosen = {c: o for c, o in result.options.items() if o != OMIT}
+    if not chosen:
+        return NoCompromise(reason="No clause on the table gives every party a gain.")
+    return p.terms.model_copy(update={"clauses": chosen})
+
+
+def condition_for(clause: Clause, current: str, wanted: str) -> Condition:
+    """What "I would accept <clause> as <wanted>" asks: that level or less when
+    it is below the text's, that level or more when above (the mediator may
+    go further the objector's way if that serves everyone better)."""
+    levels = {o.id: o.level for o in clause.options}
+    if wanted not in levels:
+        raise ValueError(f"clause {clause.id!r} has no option {wanted!r}")
+    have = levels.get(current)
+    if have is None or levels[wanted] == have:
+        return Condition(options=frozenset({wanted}))
+    if levels[wanted] < have:
+        return Condition(at_most=levels[wanted])
+    return Condition(at_least=levels[wanted])
+
+
+def revise_package(
+    state: GameState, proposal_id: str, state_id: str, clause_id: str, option_id: str
+) -> Terms | NoCompromise:
+    """The next revision of the mediator's text on `proposal_id` after
+    `state_id` accepted it except `clause_id`, which it would accept as
+    `option_id`: only that clause changes."""
+    p = state.proposals[proposal_id]
+    catalog = state.scenario.catalogs.clauses
+    clauses = [catalog[c] for c in p.terms.clauses if c in catalog]
+    if clause_id not in catalog or clause_id not in p.terms.clauses:
+        return NoCompromise(reason=f"The text has no clause {clause_id!r}.")
+    condition = condition_for(catalog[clause_id], p.terms.clauses[clause_id], option_id)
+    package = Package(options=dict(p.terms.clauses), gains={}, product=0.0, tension_relief=0)
+    result = revise(
+        package,
+        clauses,
+        _parties_interests(state, p.terms.parties),
+        clause_id,
+        condition,
+        state.rules.agreement_relief,
+    )
+    if isinstance(result, NoCompromise):
+        return result
+    return p.terms.model_copy(update={"clauses": {**p.terms.clauses, **result.options}})
