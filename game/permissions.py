@@ -190,7 +190,7 @@ def check(state: GameState, command_type: str, player: PlayerRef) -> set[Role]:
             lead = state.lead_of(seat.state) if seat and seat.state else None
             if lead is not None:
                 hint = f"; ask {lead.player.name}, your lead"
-        elif "outsider" in roles:
+        elif "outsider" in roles and rule.roles & {"lead", "member", "mediator"}:
             hint = "; join the game first with `game join`"
         raise RuleError(f"Only {who} can {rule.what}{hint}.")
     if state.phase not in rule.phases:
