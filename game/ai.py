@@ -78,7 +78,7 @@ from game.scenario import (
     NormAdopted,
     NormNotAdopted,
 )
-from game.state import MEDIATOR, GameState, Terms, computer_player
+from game.state import MEDIATOR, GameState, Proposal, Terms, computer_player
 from game.views import DelegationView, ProposalView, delegation_view
 
 # Which issue each CBM effect and norm effect serves (so a delegation can
@@ -132,12 +132,22 @@ class _Policy:
         self.actor = computer_player(me, self.profile.name)
         self.others = [d.id for d in self.view.public.delegations if d.id != me]
         self.budget = self.view.capital
+        self._visible: list[Proposal] | None = None
         self.tabled_this_round = any(
             p.proposer == me
             and p.status != "draft"
             and state.proposals[p.id].tabled_round == self.view.public.round
             for p in self.view.proposals
         )
+
+    def visible_proposals(self) -> list[Proposal]:
+        """The proposals this delegation may see: its own and those it is
+        party to (its view), the forum's and those agreed (public)."""
+        if self._visible is None:
+            ids = [p.id for p in self.view.proposals]
+            ids += [p.id for p in self.view.public.forum + self.view.public.in_force]
+            self._visible = [self.state.proposals[i] for i in dict.fromkeys(ids)]
+        return self._visible
 
     # --- values (own weights and objectives only) ------------------------------------
 
@@ -242,8 +252,9 @@ class _Policy:
     # 1. planned operations
 
     def bound_against(self, victim: str, sector: str) -> bool:
-        for p in self.state.proposals.values():
-            if p.status != "in_force" or p.kind != "agreement":
+        for p in self.visible_proposals():
+            # Agreed proposals enter into force before the operation would hit.
+            if p.status not in ("accepted", "in_force") or p.kind != "agreement":
                 continue
             if self.me not in p.terms.parties or victim not in p.terms.parties:
                 continue
@@ -514,7 +525,7 @@ class _Policy:
                 return
 
     def open_with(self, other: str, kind: str) -> bool:
-        for p in self.state.proposals.values():
+        for p in self.visible_proposals():
             if p.kind != kind or p.status not in ("tabled", "countered", "accepted", "in_force"):
                 continue
             if self.me in p.terms.parties and other in p.terms.parties:
@@ -522,7 +533,7 @@ class _Policy:
         return False
 
     def cbm_taken(self, other: str, cbm_id: str) -> bool:
-        for p in self.state.proposals.values():
+        for p in self.visible_proposals():
             if (
                 (
                     p.kind == "cbm"
@@ -548,7 +559,7 @@ class _Policy:
             # A CBM with the other state.
             open_cbms = sum(
                 1
-                for p in self.state.proposals.values()
+                for p in self.visible_proposals()
                 if p.kind == "cbm"
                 and p.status in ("tabled", "countered")
                 and {self.me, other} <= set(p.terms.parties)
@@ -615,7 +626,7 @@ class _Policy:
         groups = {g.id: g for g in self.state.scenario.groups}
         asked = {
             p.terms.incident
-            for p in self.state.proposals.values()
+            for p in self.visible_proposals()
             if p.kind == "cooperation" and p.status not in ("rejected", "expired", "withdrawn")
         }
         for incident in public.incidents:

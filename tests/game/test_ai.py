@@ -1,0 +1,189 @@
+"""Computer delegations (game/ai.py): they play from their own view, answer
+by their interests, investigate before they attribute, keep or break their
+word by their conduct, and never send a command the rules refuse."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from game.ai import computer_commands
+from game.base import Context
+from game.commands import (
+    AcceptProposal,
+    Attribute,
+    CastVote,
+    ConsentMediation,
+    CounterProposal,
+    Investigate,
+    MarkReady,
+    RequestMediation,
+    StandDown,
+)
+from game.engine import apply, decide
+from game.scenario import Conduct
+from game.state import computer_player
+from tests.game.factories import ANA, Table, scenario, states
+
+START = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def table(sc=None) -> Table:
+    """Ana leads alba; computers hold borea and cyra."""
+    t = Table(sc or scenario())
+    t.do("join_game", ANA, state="alba")
+    t.do("fill_seats")
+    t.do("start_game")
+    return t
+
+
+def commands(t: Table, state_id: str) -> list:
+    return computer_commands(t.s, state_id, Context.for_game(t.now, t.seed, t.s.seq))
+
+
+def of(cmds: list, kind: type) -> list:
+    return [c for c in cmds if isinstance(c, kind)]
+
+
+def with_conduct(state_id: str, **conduct: float):
+    profiles = [
+        p.model_copy(update={"conduct": Conduct(**conduct)}) if p.id == state_id else p
+        for p in states()
+    ]
+    return scenario(states=profiles)
+
+
+def test_every_command_it_sends_is_accepted_in_order() -> None:
+    t = table()
+    t.do("propose_agreement", ANA, parties=["borea"], clauses={"contacts": "24-7"})
+    for sid in ("borea", "cyra"):
+        state = t.s
+        for command in commands(t, sid):
+            events = decide(state, command, Context.for_game(t.now, t.seed, state.seq))
+            for e in events:
+                state = apply(state, e)
+
+
+def test_command_ids_are_deterministic_and_name_the_seat() -> None:
+    t = table()
+    first = commands(t, "borea")
+    assert first == commands(t, "borea")
+    assert [c.command_id for c in first] == [
+        f"ai:{t.s.game_id}:{t.s.seq}:borea:{i}" for i in range(len(first))
+    ]
+    assert all(c.actor == computer_player("borea", "Borea") for c in first)
+
+
+def test_it_does_not_play_a_human_seat_or_outside_negotiation() -> None:
+    t = table()
+    assert commands(t, "alba") == []
+    lobby = Table()
+    lobby.do("fill_seats")
+    assert computer_commands(lobby.s, "borea", Context.for_game(START, 7, lobby.s.seq)) == []
+
+
+def test_it_accepts_a_proposal_that_serves_its_interests() -> None:
+    """Borea weighs contacts 0.5: a 24/7 contact point is worth .1 + .5 + .03."""
+    t = table()
+    t.do("propose_agreement", ANA, parties=["borea"], clauses={"contacts": "24-7"})
+    answers = of(commands(t, "borea"), AcceptProposal)
+    assert [(a.proposal, a.version) for a in answers] == [("P1", 1)]
+
+
+def test_it_does_not_accept_a_clause_it_cannot_live_with() -> None:
+    """Borea weighs IP protection -0.4 and must avoid the IP clause: it counters
+    or asks the mediator, it does not sign."""
+    t = table()
+    t.do("propose_agreement", ANA, parties=["borea"], clauses={"ip": "verified"})
+    cmds = commands(t, "borea")
+    assert not of(cmds, AcceptProposal)
+    assert of(cmds, CounterProposal) or of(cmds, RequestMediation)
+
+
+def test_it_consents_to_mediation_offered_to_it() -> None:
+    t = table()
+    t.do("propose_agreement", ANA, parties=["borea"], clauses={"contacts": "desk"})
+    t.do("request_mediation", ANA, proposal="P1")
+    consents = of(commands(t, "borea"), ConsentMediation)
+    assert [c.mediation for c in consents] == ["M1"]
+
+
+def test_it_votes_in_the_forum_by_interest() -> None:
+    """Cyra's secret objective is the critical-infrastructure norm."""
+    t = table()
+    t.do("propose_norm", ANA, norm="no-ci-attacks")
+    votes = of(commands(t, "cyra"), CastVote)
+    assert [(v.proposal, v.vote) for v in votes] == [("P1", "yes")]
+
+
+def test_it_investigates_before_it_attributes() -> None:
+    """Alba (a computer here) is hit in round 1 and holds no evidence yet."""
+    t = Table(scenario())
+    t.do("join_game", ANA, state="cyra")
+    t.do("fill_seats")
+    t.do("start_game")
+    cmds = commands(t, "alba")
+    assert of(cmds, Investigate)
+    assert not of(cmds, Attribute)
+
+
+def _agreed_sparing_energy(sc) -> Table:
+    """Ana (alba) and computer borea agree to spare the grid; borea's proxy
+    has an operation planned against alba's grid for round 2."""
+    t = table(sc)
+    t.do("propose_agreement", ANA, parties=["borea"], clauses={"spare-energy": "full"})
+    t.do("accept_proposal", computer_player("borea"), proposal="P1")
+    planned = [i for i in t.s.incidents.values() if i.status == "planned"]
+    assert planned and planned[0].responsible == "borea" and planned[0].sector == "energy"
+    return t
+
+
+def test_a_reliable_delegation_stands_down_an_operation_that_would_breach_its_word() -> None:
+    t = _agreed_sparing_energy(with_conduct("borea", reliability=1.0, cooperativeness=0.0))
+    stand_downs = of(commands(t, "borea"), StandDown)
+    assert [s.operation for s in stand_downs] == [
+        i.id for i in t.s.incidents.values() if i.status == "planned"
+    ]
+
+
+def test_an_unreliable_delegation_lets_the_operation_go_ahead() -> None:
+    t = _agreed_sparing_energy(with_conduct("borea", reliability=0.0, cooperativeness=0.0))
+    assert not of(commands(t, "borea"), StandDown)
+
+
+def test_it_plays_from_its_own_view_only() -> None:
+    """Another delegation's weights and objectives change nothing in what a
+    computer delegation does."""
+    t1 = table()
+    others = [
+        p.model_copy(update={"interests": {"ci": -1.0, "sanctions": -1.0}})
+        if p.id != "borea"
+        else p
+        for p in states()
+    ]
+    t2 = table(scenario(states=others))
+    for t in (t1, t2):
+        t.do("propose_agreement", ANA, parties=["borea"], clauses={"spare-energy": "partial"})
+    strip = [c.model_dump(exclude={"command_id"}) for c in commands(t1, "borea")]
+    assert strip == [c.model_dump(exclude={"command_id"}) for c in commands(t2, "borea")]
+
+
+def test_it_marks_itself_ready_once_it_has_nothing_left_to_do() -> None:
+    t = table()
+    for _ in range(6):
+        cmds = commands(t, "cyra")
+        if cmds == [] or of(cmds, MarkReady):
+            break
+        for c in cmds:
+            t.do_command(c)
+    assert of(cmds, MarkReady) and len(cmds) == 1
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_whole_games_of_computers_never_send_a_refused_command(seed: int) -> None:
+    from game.autoplay import play_out
+
+    # play_out raises on any RuleError: reaching the end is the assertion.
+    _, final = play_out(scenario(), seed, START)
+    assert final.phase == "ended"
