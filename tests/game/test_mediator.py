@@ -144,3 +144,80 @@ def test_revision_without_a_positive_option_says_so() -> None:
     empty = revise(package, [IP, POC], TWO_PARTIES, "ip", Condition(at_least=10, at_most=1))
     assert isinstance(empty, NoCompromise)
     assert "satisfies" in empty.reason
+
+
+# --- the seam to the rules: propose_package / revise_package on a game ----------------
+
+
+def test_propose_package_on_a_stalled_proposal_bargains_over_its_clauses() -> None:
+    """Alba: ci 1.0, contacts .4; Borea: ci -.2, contacts .5 (tests/game/factories.py).
+
+    spare-energy none/partial(5, r2)/full(10, r5) × contacts none/desk(5, r1)/24-7(10, r3):
+    (full, 24-7): A 1+.4+.18=1.58, B -.2+.5+.18=.48 -> .7584   <- best
+    (partial, 24-7): A .5+.4+.15=1.05, B -.1+.5+.15=.55 -> .5775
+    """
+    from game.mediator import propose_package
+    from game.state import Terms
+    from tests.game.factories import ANA, started
+
+    t = started()
+    t.do(
+        "propose_agreement",
+        ANA,
+        parties=["borea"],
+        clauses={"spare-energy": "partial", "contacts": "desk"},
+    )
+    terms = propose_package(t.s, "P1")
+    assert isinstance(terms, Terms)
+    assert terms.clauses == {"spare-energy": "full", "contacts": "24-7"}
+    assert terms.parties == ["alba", "borea"]
+
+
+def test_revise_package_changes_only_the_objected_clause() -> None:
+    """Borea would take spare-energy at 'partial' (at most level 5): with
+    contacts fixed at 24-7, partial (.5775) beats none (A .4+.13=.53,
+    B .5+.13=.63 -> .3339)."""
+    from game.mediator import revise_package
+    from game.state import Terms
+    from tests.game.factories import ANA, started
+
+    t = started()
+    t.do(
+        "propose_agreement",
+        ANA,
+        parties=["borea"],
+        clauses={"spare-energy": "full", "contacts": "24-7"},
+    )
+    terms = revise_package(t.s, "P1", "borea", "spare-energy", "partial")
+    assert isinstance(terms, Terms)
+    assert terms.clauses == {"spare-energy": "partial", "contacts": "24-7"}
+
+
+def test_the_mediators_own_draft_may_leave_clauses_out() -> None:
+    """A crisis text starts from every catalog clause; the mediator keeps only
+    those that serve the Nash product, and tables no clause nobody gains from."""
+    from game.mediator import propose_package
+    from game.state import MEDIATOR, Proposal, ProposalVersion, Terms
+    from tests.game.factories import T0, started
+
+    t = started()
+    cat = t.s.scenario.catalogs
+    draft = Terms(
+        kind="agreement",
+        parties=["alba", "borea"],
+        clauses={c.id: c.options[0].id for c in cat.clauses.values()},
+    )
+    p = Proposal(
+        id="P9",
+        kind="agreement",
+        proposer=MEDIATOR,
+        versions=[ProposalVersion(number=1, terms=draft, by=MEDIATOR, at=T0)],
+        status="draft",
+    )
+    state = t.s.model_copy(update={"proposals": {**t.s.proposals, "P9": p}})
+    terms = propose_package(state, "P9")
+    assert isinstance(terms, Terms)
+    assert terms.clauses
+    assert set(terms.clauses) < set(draft.clauses)
+    # Nobody weighs the crime issue: on a tie, leaving a clause out comes first.
+    assert "preserve" not in terms.clauses
