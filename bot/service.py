@@ -224,6 +224,11 @@ class GameService:
         """The game's current state as this process knows it (None: no such game)."""
         return await self._load(game_id)
 
+    async def recorded(self, command_id: str) -> Reply | None:
+        """The reply recorded for a command id that was applied, else None."""
+        record = await self.store.command(command_id)
+        return Reply.model_validate_json(record.reply) if record is not None else None
+
     def is_frozen(self, game_id: str) -> bool:
         return game_id in self._frozen
 
@@ -319,14 +324,13 @@ class GameService:
         return True
 
     async def _recorded(self, command: Command) -> Reply | None:
-        """The reply recorded for this command id, if it was applied before.
+        """The reply recorded for this command, if it was applied before.
 
         The store is asked only when the command did not lead to a fresh
         append (refused, nothing to do, frozen game): an append of an
         applied command is refused atomically by the store itself
         (`DuplicateCommand`), so the common path costs no extra read."""
-        recorded = await self.store.command(command.command_id)
-        return Reply.model_validate_json(recorded.reply) if recorded is not None else None
+        return await self.recorded(command.command_id)
 
     def _refusal(self, command: Command, seq: int, message: str) -> Reply:
         notice = Notice(
