@@ -142,5 +142,5 @@ def tick(d: Decision, c: Tick) -> None:
         return
     if deadline <= now:
         advance(d)
-    elif not d.state.round_reminded and lead and deadline - lead <= now:
+    elif not d.state.round_reminded and lead and deadline - lead <= now and _owing_round(d):
         d.emit(ReminderSent, owing=_owing_round(d), deadline=deadline)

@@ -374,7 +374,8 @@ class GameState(Frozen):
         times: list[datetime] = []
         if self.round_deadline is not None:
             times.append(self.round_deadline)
-            if not self.round_reminded and lead:
+            owing = [d for d in self.delegations.values() if d.control == "human" and not d.ready]
+            if not self.round_reminded and lead and owing:
                 times.append(self.round_deadline - lead)
         for p in self.proposals.values():
             if p.is_open and p.deadline is not None:
