@@ -227,17 +227,23 @@ class _Narrator:
                 style="danger",
                 command=f"respond reject {p.id} {v}",
             ),
-            Action(
-                verb="respond.counter",
-                label="Counter",
-                args=args,
-                style="primary",
-                command=self.counter_command(p),
-                form=self.counter_form(p),
-            ),
         ]
+        if p.kind != "cooperation":  # a cooperation request is answered yes or no
+            actions.append(
+                Action(
+                    verb="respond.counter",
+                    label="Counter",
+                    args=args,
+                    style="primary",
+                    command=self.counter_command(p),
+                    form=self.counter_form(p),
+                )
+            )
         if p.current.by == MEDIATOR and p.kind == "agreement" and p.terms.clauses:
-            first, option = next(iter(p.terms.clauses.items()))
+            first, current = next(iter(p.terms.clauses.items()))
+            clause = self.after.scenario.catalogs.clauses.get(first)
+            others = [o.id for o in clause.options if o.id != current] if clause else []
+            option = others[0] if others else current
             actions.append(
                 Action(
                     verb="respond.accept_if",
@@ -266,6 +272,8 @@ class _Narrator:
             parts.append(f"cbm={t.cbm}")
         elif t.kind == "assistance" and t.sector:
             parts.append(f"sector={t.sector}")
+        if len(parts) == 1:
+            parts.append("parties=" + ",".join(t.parties))
         return " ".join(parts)
 
     def counter_form(self, p: Proposal) -> list[FormInput]:
