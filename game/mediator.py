@@ -43,6 +43,13 @@ set of acceptable options). `revise` keeps every other clause as it is and
 picks, among the options of that clause that satisfy the condition, the one
 with the largest Nash product (same tie-breaks) that still gives every party
 a positive gain.
+
+The seam to the rules: `game/mediation.py` calls `propose_package(state,
+proposal_id)` for the text and `revise_package(state, proposal_id, state_id,
+clause, option)` for a revision; both return the `Terms` to table or a
+`NoCompromise`. The table is the proposal's clauses; for the mediator's own
+draft (a crisis between two states with no talks) the mediator may also
+leave clauses out, and on a tie leaving out comes first.
 """
 
 from __future__ import annotations
