@@ -32,12 +32,13 @@ import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import Clock
 from bot.delivery import OutboxDelivery, Publisher
+from bot.routing import recipients
 from bot.store import (
     Append,
     DuplicateCommand,
@@ -52,11 +53,14 @@ from game.engine import EVENT_ADAPTER, apply, decide
 from game.notice import Audience, Notice
 from game.scenario import Scenario
 from game.state import GameState
-from game.views import may_see
 
 log = logging.getLogger(__name__)
 
 FROZEN_MESSAGE = "This game is frozen; the moderator has been told."
+
+# A summary row unchanged in content is still rewritten this often, so its
+# `updated_at` tells roughly when the game last moved.
+SUMMARY_REFRESH = timedelta(minutes=1)
 
 DeadlineListener = Callable[[str, datetime | None], None]
 
@@ -113,6 +117,8 @@ class GameService:
         # playing it (a scenario is most of a fresh game's memory).
         self._scenarios: weakref.WeakValueDictionary[str, Scenario] = weakref.WeakValueDictionary()
         self.conflicts = 0  # sequence conflicts met (another writer got there first)
+        # What this process last wrote to each cached game's summary row.
+        self._summaries: dict[str, tuple[tuple[object, ...], datetime]] = {}
         self.delivery = (
             OutboxDelivery(store, publisher, self.state) if publisher is not None else None
         )
@@ -171,6 +177,8 @@ class GameService:
                 events, after, notices = outcome
                 if state is None:  # a new game: share its scenario with its siblings
                     after = self._shared_scenario(after)
+                deadline = after.next_deadline()
+                summary = self._changed_summary(after, deadline)
                 mine = [n for n in notices if _is_for(n, command.actor)]
                 queued = [n for n in notices if not _is_for(n, command.actor)]
                 reply = Reply(
@@ -190,13 +198,13 @@ class GameService:
                             events=[(e.type, e.model_dump_json()) for e in events],
                             reply=reply.model_dump_json(),
                             notices=[n.model_dump_json() for n in queued],
-                            summary=self._summary(after),
+                            summary=summary,
                         )
                     )
                 except SequenceConflict:
                     # Another writer (another process) moved the game on:
                     # what we decided on is stale. Reload and decide again.
-                    self._cache.pop(game_id, None)
+                    self._forget(game_id)
                     self.conflicts += 1
                     continue
                 except DuplicateCommand:
@@ -204,7 +212,9 @@ class GameService:
                     assert recorded is not None, "the store refused a duplicate it has no record of"
                     return recorded
                 self._remember(game_id, after)
-                self._after_append(game_id, seq, after, bool(queued))
+                if summary is not None:
+                    self._summaries[game_id] = (_shown(after, deadline), summary.updated_at)
+                self._after_append(game_id, seq, after, deadline, bool(queued))
                 return reply
         raise ServiceBusy(f"game {game_id} changed under every one of {self.max_retries} attempts")
 
@@ -279,16 +289,27 @@ class GameService:
         self._cache[game_id] = state
         self._cache.move_to_end(game_id)
         while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+            evicted, _ = self._cache.popitem(last=False)
+            self._summaries.pop(evicted, None)
+
+    def _forget(self, game_id: str) -> None:
+        """Drop what this process believes about the game (another writer
+        changed it)."""
+        self._cache.pop(game_id, None)
+        self._summaries.pop(game_id, None)
 
     def _after_append(
-        self, game_id: str, before_seq: int, after: GameState, queued_notices: bool
+        self,
+        game_id: str,
+        before_seq: int,
+        after: GameState,
+        deadline: datetime | None,
+        queued_notices: bool,
     ) -> None:
         if after.seq // self.snapshot_every > before_seq // self.snapshot_every:
             self._in_background(self._snapshot(game_id, after))
         if queued_notices and self.delivery is not None:
             self.delivery.wake()
-        deadline = after.next_deadline()
         for listener in self._deadline_listeners:
             listener(game_id, deadline)
 
@@ -302,7 +323,24 @@ class GameService:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _summary(self, state: GameState) -> GameSummary:
+    def _changed_summary(self, state: GameState, deadline: datetime | None) -> GameSummary | None:
+        """The game's summary row, or None when what it shows has not changed
+        since this process last wrote it (most commands: a statement, a vote)
+        and it is not older than a minute: no upsert to build or write."""
+        now = self.clock.now()
+        shown = (
+            state.status,
+            state.round,
+            tuple(seat.player.name for seat in state.seats),
+            deadline,
+        )
+        last = self._summaries.get(state.game_id)
+        if last is not None and last[0] == shown and now - last[1] < SUMMARY_REFRESH:
+            return None
+        self._summaries[state.game_id] = (shown, now)
+        return self._summary(state, deadline)
+
+    def _summary(self, state: GameState, deadline: datetime | None = None) -> GameSummary:
         return GameSummary(
             game_id=state.game_id,
             scenario=state.scenario.id,
@@ -310,7 +348,7 @@ class GameService:
             round=state.round,
             players=[seat.player.name for seat in state.seats],
             updated_at=self.clock.now(),
-            next_deadline=state.next_deadline(),
+            next_deadline=deadline,
         )
 
     async def _stale(self, game_id: str, seq: int) -> bool:
@@ -319,7 +357,7 @@ class GameService:
         accepted command finds out through the store's sequence guard."""
         if await self.store.last_seq(game_id) == seq:
             return False
-        self._cache.pop(game_id, None)
+        self._forget(game_id)
         self.conflicts += 1
         return True
 
@@ -364,9 +402,7 @@ class GameService:
                 f"nothing is lost. Details for the maintainers: {reason}"
             )[:4000],
         )
-        summary = self._summary(state).model_copy(
-            update={"status": "frozen", "next_deadline": None}
-        )
+        summary = self._summary(state).model_copy(update={"status": "frozen"})
         try:
             await self.store.append(
                 Append(
@@ -414,6 +450,11 @@ def _seed(state: GameState | None, command: Command) -> int:
     return zlib.crc32(command.game_id.encode())  # no game yet: decide will refuse anyway
 
 
+def _shown(state: GameState, deadline: datetime | None) -> tuple[object, ...]:
+    """What a game's summary row shows, besides its time stamp."""
+    return (state.status, state.round, tuple(seat.player.name for seat in state.seats), deadline)
+
+
 def _is_for(notice: Notice, actor: PlayerRef) -> bool:
     return notice.audience.kind == "person" and notice.audience.person == actor.key
 
@@ -426,6 +467,6 @@ def _confirmation(
     for notice in mine:
         return notice.title
     for notice in others:
-        if may_see(after, actor.key, notice.audience):
+        if actor in recipients(after, notice.audience):
             return notice.title
     return "Done."

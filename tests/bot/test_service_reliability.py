@@ -26,7 +26,7 @@ from bot.scheduler import Scheduler
 from bot.service import GameService, Reply
 from bot.sqlite_store import SqliteStore
 from game.autoplay import MODERATOR as AUTOPLAY_MODERATOR
-from game.autoplay import STAND_IN, play_out
+from game.autoplay import play_out
 from game.base import PlayerRef
 from game.commands import COMMAND_CLASS, CreateGame, FillSeats, JoinGame, LeaveGame, StartGame
 from game.engine import EVENT_ADAPTER, replay
@@ -34,6 +34,10 @@ from game.state import GameState
 from tests.game.factories import ANA, BEN, CAT, MODERATOR, T0, scenario
 
 REPO = Path(__file__).resolve().parents[2]
+# Older autoplay seated a stand-in to start a game below its player count;
+# newer autoplay starts it as a rehearsal.
+STAND_IN = PlayerRef(platform="console", user_id="autoplay-stand-in", name="Stand-in")
+REHEARSAL = "rehearsal" in StartGame.model_fields
 
 
 def command(game_id: str, command_id: str, type_: str, actor: PlayerRef, **fields: Any):
@@ -100,7 +104,9 @@ async def set_up_like_autoplay(service: GameService, game_id: str, sc, seed: int
     if state.phase == "lobby":
         if any(d.control == "open" for d in state.delegations.values()):
             await moderator(FillSeats)
-        if state.seat_of(STAND_IN.key) is not None or not (await moderator(StartGame)).ok:
+        if REHEARSAL:
+            assert (await moderator(StartGame, rehearsal=True)).ok
+        elif state.seat_of(STAND_IN.key) is not None or not (await moderator(StartGame)).ok:
             if (await service.state(game_id)).seat_of(STAND_IN.key) is None:  # type: ignore[union-attr]
                 await moderator(JoinGame, actor=STAND_IN, state=sc.states[0].id)
             assert (await moderator(StartGame)).ok

@@ -1,0 +1,479 @@
+"""Service benchmarks on the embedded SQLite default.
+
+    python benchmarks/run.py           # full figures (a few minutes)
+    python benchmarks/run.py --quick   # the same figures, shorter runs (< 1 minute)
+
+Prints a table, then, as the last line, one JSON object with every figure.
+What is measured (docs/performance.md, "## Service", records the results):
+
+(a) durable commands per second through `GameService.handle` with 1, 100
+    and 1,000 games played at once (one client per game, commands back to
+    back), next to the raw SQLite single-row durable commit rate measured in
+    the same run (`store_bench.raw_commit_rate`), and their ratio;
+(b) p50 / p99 latency of `handle()` with 1,000 active games, commands
+    arriving at random games at a steady rate (open loop);
+(c) load time of a 5,000-event game, from the log alone and from a snapshot
+    plus the worst tail the default snapshot interval leaves (99 events);
+(d) resident memory per active game with 10,000 games in the hot cache;
+(e) time to recover after a restart with 10,000 games: store opened, every
+    game's timer rescheduled, one command answered.
+
+(d) and (e) run in a fresh child process so earlier phases' memory does not
+blur the figures. Databases live in a temporary directory, removed after.
+Commands are public statements and back-channel whispers in the default
+scenario (twin-grids): cheap rules, so the figures show the service and the
+store rather than any one rule. Nothing here is a test: no figure is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from store_bench import raw_commit_rate  # noqa: E402
+
+from bot.clock import SystemClock  # noqa: E402
+from bot.content import load_scenario  # noqa: E402
+from bot.scheduler import Scheduler  # noqa: E402
+from bot.service import GameService  # noqa: E402
+from bot.sqlite_store import SqliteStore  # noqa: E402
+from bot.store import Append, GameSummary, Snapshot  # noqa: E402
+from game.base import Context, PlayerRef  # noqa: E402
+from game.commands import COMMAND_CLASS, CreateGame  # noqa: E402
+from game.engine import apply, decide  # noqa: E402
+from game.scenario import Scenario  # noqa: E402
+from game.state import GameState  # noqa: E402
+
+SCENARIO = "twin-grids"
+MODERATOR = PlayerRef(platform="discord", user_id="900000", name="Teacher")
+TEMPLATE_ID = "tmpl-0000000000"  # a token that appears nowhere else in a game's log
+
+
+def players(scenario: Scenario) -> list[tuple[PlayerRef, str]]:
+    """A lead for every delegation, then members, up to the scenario's cap."""
+    seats = []
+    for k in range(3):
+        for n, profile in enumerate(scenario.states):
+            if len(seats) < scenario.max_players:
+                ref = PlayerRef(platform="discord", user_id=f"{1000 + 10 * n + k}", name=f"P{n}{k}")
+                seats.append((ref, profile.id))
+    return seats
+
+
+def command(game_id: str, command_id: str, type_: str, actor: PlayerRef, **fields: Any):
+    return COMMAND_CLASS[type_](command_id=command_id, game_id=game_id, actor=actor, **fields)
+
+
+class Traffic:
+    """The commands of one game, numbered: statements, and whispers in the
+    back-channel between the first two delegations."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.seats = players(scenario)
+
+    def setup(self, game_id: str, scenario: Scenario, seed: int) -> list[Any]:
+        commands: list[Any] = [
+            CreateGame(
+                command_id=f"{game_id}:create",
+                game_id=game_id,
+                actor=MODERATOR,
+                scenario=scenario,
+                seed=seed,
+            )
+        ]
+        for ref, state_id in self.seats:
+            commands.append(
+                command(game_id, f"{game_id}:join:{ref.user_id}", "join_game", ref, state=state_id)
+            )
+        commands.append(command(game_id, f"{game_id}:start", "start_game", MODERATOR))
+        lead, other = self.seats[0], self.seats[1]
+        commands.append(
+            command(game_id, f"{game_id}:bc", "open_backchannel", lead[0], states=[other[1]])
+        )
+        return commands
+
+    def nth(self, game_id: str, n: int) -> Any:
+        ref, _ = self.seats[n % len(self.seats)]
+        if n % 3 == 2:
+            return command(
+                game_id, f"{game_id}:w{n}", "whisper", self.seats[0][0], channel="B1",
+                text=f"Between us, point {n}: we can live with a hotline if you drop the clause.",
+            )  # fmt: skip
+        return command(
+            game_id, f"{game_id}:s{n}", "make_statement", ref,
+            text=f"Statement {n}: our delegation calls for restraint and a joint incident channel.",
+        )  # fmt: skip
+
+
+async def set_up_games(service: GameService, traffic: Traffic, ids: list[str]) -> None:
+    scenario = load_scenario(SCENARIO)
+    limit = asyncio.Semaphore(200)
+
+    async def one(n: int, game_id: str) -> None:
+        async with limit:
+            for c in traffic.setup(game_id, scenario, seed=n):
+                reply = await service.handle(c)
+                if not reply.ok:
+                    raise RuntimeError(f"set-up of {game_id} refused: {reply.message}")
+
+    await asyncio.gather(*(one(n, g) for n, g in enumerate(ids)))
+
+
+# --- (a) throughput and (b) latency ---------------------------------------------------------
+
+
+async def throughput(
+    service: GameService, store: SqliteStore, traffic: Traffic, ids: list[str], seconds: float
+) -> dict[str, float]:
+    stop = time.perf_counter() + seconds
+    done = refused = 0
+    _PHASE[0] += 1
+    first = 1_000_000 * _PHASE[0]  # fresh command ids for each phase
+
+    async def client(game_id: str) -> None:
+        nonlocal done, refused
+        n = first
+        while time.perf_counter() < stop:
+            n += 1
+            reply = await service.handle(traffic.nth(game_id, n))
+            if reply.ok:
+                done += 1
+            else:
+                refused += 1
+
+    commits = store.commits
+    start = time.perf_counter()
+    await asyncio.gather(*(client(g) for g in ids))
+    elapsed = time.perf_counter() - start
+    commits = store.commits - commits
+    return {
+        "commands_per_s": done / elapsed,
+        "refused": refused,
+        "commands_per_commit": done / commits if commits else 0.0,
+    }
+
+
+_PHASE = [0]
+
+
+async def latency(
+    service: GameService, traffic: Traffic, ids: list[str], rate: float, seconds: float
+) -> dict[str, float]:
+    rng = random.Random(42)
+    durations: list[float] = []
+    tasks: set[asyncio.Task[None]] = set()
+    counter = [0]
+
+    async def one(game_id: str) -> None:
+        counter[0] += 1
+        c = traffic.nth(game_id, 50_000_000 + counter[0])
+        start = time.perf_counter()
+        reply = await service.handle(c)
+        durations.append(time.perf_counter() - start)
+        if not reply.ok:
+            raise RuntimeError(reply.message)
+
+    start = time.perf_counter()
+    next_at = start
+    while next_at < start + seconds:
+        next_at += rng.expovariate(rate)
+        delay = next_at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(rng.choice(ids)))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.gather(*tasks)
+    durations.sort()
+    return {
+        "p50_ms": 1000 * durations[len(durations) // 2],
+        "p99_ms": 1000 * durations[int(len(durations) * 0.99)],
+        "max_ms": 1000 * durations[-1],
+        "offered_per_s": rate,
+        "commands": len(durations),
+    }
+
+
+# --- (c) load time of a long game ------------------------------------------------------------
+
+
+def build_log(game_id: str, events_wanted: int) -> tuple[list[tuple[str, str]], dict[int, str]]:
+    """A game of `events_wanted` events, decided in memory. Returns its log as
+    (type, JSON) and the state JSON at a few sequence numbers."""
+    scenario = load_scenario(SCENARIO)
+    traffic = Traffic(scenario)
+    now = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    state: GameState | None = None
+    log: list[tuple[str, str]] = []
+    states: dict[int, str] = {}
+    commands = iter(traffic.setup(game_id, scenario, seed=1))
+    n = 0
+    while len(log) < events_wanted:
+        c = next(commands, None)
+        if c is None:
+            n += 1
+            c = traffic.nth(game_id, n)
+        events = decide(state, c, Context.for_game(now, 1, state.seq if state else 0))
+        for event in events:
+            state = apply(state, event)
+            log.append((event.type, event.model_dump_json()))
+            assert state is not None
+            if state.seq in (events_wanted - 99, events_wanted):
+                states[state.seq] = state.model_dump_json()
+    return log[:events_wanted], states
+
+
+async def load_times(directory: Path, events_wanted: int, repeats: int) -> dict[str, float]:
+    game_id = "long-game"
+    log, states = build_log(game_id, events_wanted)
+    path = directory / "long.sqlite"
+    async with SqliteStore(path) as store:
+        for start in range(0, len(log), 500):
+            chunk = log[start : start + 500]
+            await store.append(
+                Append(
+                    game_id=game_id,
+                    expected_seq=start,
+                    command_id=f"bulk-{start}",
+                    events=chunk,
+                    reply="{}",
+                )
+            )
+
+        async def cold_load() -> float:
+            service = GameService(store, SystemClock())
+            began = time.perf_counter()
+            state = await service.state(game_id)
+            elapsed = time.perf_counter() - began
+            assert state is not None and state.seq == events_wanted
+            return elapsed
+
+        without = statistics.median([await cold_load() for _ in range(repeats)])
+        tail_seq = events_wanted - 99
+        await store.save_snapshot(Snapshot(game_id=game_id, seq=tail_seq, payload=states[tail_seq]))
+        with_tail = statistics.median([await cold_load() for _ in range(repeats)])
+        await store.save_snapshot(
+            Snapshot(game_id=game_id, seq=events_wanted, payload=states[events_wanted])
+        )
+        exact = statistics.median([await cold_load() for _ in range(repeats)])
+    return {
+        "events": events_wanted,
+        "no_snapshot_ms": 1000 * without,
+        "snapshot_tail99_ms": 1000 * with_tail,
+        "snapshot_tail0_ms": 1000 * exact,
+        "state_json_bytes": len(states[events_wanted]),
+    }
+
+
+# --- (d) memory and (e) recovery with many games (child process) --------------------------------
+
+
+async def build_many(path: Path, games: int) -> list[str]:
+    """`games` started games, each a clone of one template game's log (its
+    id substituted), written with concurrent appends (group commit)."""
+    scenario = load_scenario(SCENARIO)
+    traffic = Traffic(scenario)
+    now = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    state: GameState | None = None
+    template: list[tuple[str, str]] = []
+    commands = [*traffic.setup(TEMPLATE_ID, scenario, seed=1)]
+    commands += [traffic.nth(TEMPLATE_ID, n) for n in range(1, 7)]
+    for c in commands:
+        for event in decide(state, c, Context.for_game(now, 1, state.seq if state else 0)):
+            state = apply(state, event)
+            template.append((event.type, event.model_dump_json()))
+    assert state is not None and state.phase == "negotiation"
+    ids = [f"game-{n:06d}" for n in range(games)]
+    deadline = state.next_deadline()
+    async with SqliteStore(path) as store:
+        for start in range(0, games, 1000):
+
+            async def clone(game_id: str) -> None:
+                await store.append(
+                    Append(
+                        game_id=game_id,
+                        expected_seq=0,
+                        command_id=f"{game_id}:bulk",
+                        events=[(t, p.replace(TEMPLATE_ID, game_id)) for t, p in template],
+                        reply="{}",
+                        summary=GameSummary(
+                            game_id=game_id,
+                            scenario=scenario.id,
+                            status="negotiation",
+                            round=1,
+                            players=[ref.name for ref, _ in traffic.seats],
+                            updated_at=now,
+                            next_deadline=deadline,
+                        ),
+                    )
+                )
+
+            await asyncio.gather(*(clone(g) for g in ids[start : start + 1000]))
+    return ids
+
+
+def rss_bytes() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+async def many_games_child(path: Path, games: int) -> dict[str, float]:
+    """Runs in a fresh process on a database `build_many` wrote."""
+    ids = [f"game-{n:06d}" for n in range(games)]
+    traffic = Traffic(load_scenario(SCENARIO))
+    gc.collect()
+    began = time.perf_counter()
+    store = SqliteStore(path)
+    await store.open()
+    service = GameService(store, SystemClock(), cache_size=games + 10)
+    scheduler = Scheduler(service, SystemClock())
+    await scheduler.start()
+    timers = len(scheduler.pending())
+    reply = await service.handle(traffic.nth(ids[games // 2], 1_000))
+    recovery = time.perf_counter() - began
+    assert reply.ok, reply.message
+
+    gc.collect()
+    before = rss_bytes()
+    loaded = time.perf_counter()
+    for start in range(0, games, 200):
+        await asyncio.gather(*(service.state(g) for g in ids[start : start + 200]))
+    loaded = time.perf_counter() - loaded
+    gc.collect()
+    after = rss_bytes()
+    await scheduler.close()
+    await service.close()
+    await store.close()
+    return {
+        "games": games,
+        "recovery_s": recovery,
+        "timers_rescheduled": timers,
+        "rss_per_game_kb": (after - before) / games / 1024,
+        "load_all_s": loaded,
+        "rss_total_mb": after / 2**20,
+    }
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+async def service_figures(directory: Path, quick: bool) -> dict[str, Any]:
+    seconds = 2.0 if quick else 8.0
+    figures: dict[str, Any] = {}
+    figures["raw_commit_per_s"] = await raw_commit_rate(directory / "raw.sqlite", seconds)
+
+    traffic = Traffic(load_scenario(SCENARIO))
+    ids = [f"game-{n:04d}" for n in range(1000)]
+    async with SqliteStore(directory / "service.sqlite") as store:
+        service = GameService(store, SystemClock())
+        began = time.perf_counter()
+        await set_up_games(service, traffic, ids)
+        figures["setup_1000_games_s"] = time.perf_counter() - began
+        for count in (1, 100, 1000):
+            result = await throughput(service, store, traffic, ids[:count], seconds)
+            figures[f"cmd_per_s_{count}"] = result["commands_per_s"]
+            figures[f"cmd_per_commit_{count}"] = result["commands_per_commit"]
+            figures[f"ratio_{count}"] = result["commands_per_s"] / figures["raw_commit_per_s"]
+        result = await latency(service, traffic, ids, rate=500.0, seconds=seconds * 1.5)
+        figures.update({f"latency_{k}": v for k, v in result.items()})
+        await service.close()
+
+    result = await load_times(directory, 5000, repeats=3 if quick else 7)
+    figures.update({f"load_{k}": v for k, v in result.items()})
+    return figures
+
+
+def run_child(directory: Path, games: int) -> dict[str, Any]:
+    path = directory / "many.sqlite"
+    began = time.perf_counter()
+    asyncio.run(build_many(path, games))
+    build = time.perf_counter() - began
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", str(path), "--games", str(games)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["build_s"] = build
+    return figures
+
+
+def table(figures: dict[str, Any]) -> str:
+    f = figures
+    rows = [
+        ("raw SQLite single-row durable commits", f"{f['raw_commit_per_s']:.0f} /s", ""),
+        *(
+            (
+                f"(a) durable commands, {n} game{'s' if n > 1 else ''} at once",
+                f"{f[f'cmd_per_s_{n}']:.0f} /s",
+                f"{f[f'ratio_{n}']:.2f}x raw, {f[f'cmd_per_commit_{n}']:.1f} per commit",
+            )
+            for n in (1, 100, 1000)
+        ),
+        (
+            "(b) handle() latency, 1,000 active games",
+            f"p50 {f['latency_p50_ms']:.2f} ms, p99 {f['latency_p99_ms']:.2f} ms",
+            f"{f['latency_offered_per_s']:.0f} commands/s offered, max {f['latency_max_ms']:.1f} ms",
+        ),
+        ("(c) load 5,000-event game, log only", f"{f['load_no_snapshot_ms']:.1f} ms", ""),
+        (
+            "(c) load 5,000-event game, snapshot",
+            f"{f['load_snapshot_tail99_ms']:.1f} ms",
+            f"99-event tail; {f['load_snapshot_tail0_ms']:.1f} ms with none",
+        ),
+        (
+            f"(d) resident memory per active game ({f['many_games']:,} games)",
+            f"{f['many_rss_per_game_kb']:.1f} KB",
+            f"loading them all took {f['many_load_all_s']:.1f} s",
+        ),
+        (
+            f"(e) recovery after restart ({f['many_games']:,} games)",
+            f"{f['many_recovery_s'] * 1000:.0f} ms",
+            f"{f['many_timers_rescheduled']:,} timers rescheduled",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    value_width = max(len(r[1]) for r in rows)
+    return "\n".join(f"{a:<{width}}  {b:<{value_width}}  {c}".rstrip() for a, b, c in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Détente service benchmarks")
+    parser.add_argument("--quick", action="store_true", help="shorter runs (under a minute)")
+    parser.add_argument("--games", type=int, default=10_000, help="games for (d) and (e)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        print(json.dumps(asyncio.run(many_games_child(arguments.child, arguments.games))))
+        return
+    with tempfile.TemporaryDirectory(prefix="detente-bench-") as scratch:
+        directory = Path(scratch)
+        figures = asyncio.run(service_figures(directory, arguments.quick))
+        many = run_child(directory, arguments.games)
+        figures.update({f"many_{k}": v for k, v in many.items()})
+    figures["quick"] = arguments.quick
+    figures["cpus"] = os.cpu_count()
+    print(table(figures))
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
+
+
+if __name__ == "__main__":
+    main()
