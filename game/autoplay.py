@@ -18,13 +18,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from game.ai import computer_commands
-from game.base import SYSTEM, Context, InvariantBroken, PlayerRef, RuleError
+from game.base import SYSTEM, Context, InvariantBroken, PlayerRef
 from game.commands import (
     AdvanceRound,
     CreateGame,
     FillSeats,
-    JoinGame,
-    LeaveGame,
     StartGame,
     Tick,
 )
@@ -34,10 +32,6 @@ from game.scenario import Scenario
 from game.state import GameState
 
 MODERATOR = PlayerRef(platform="console", user_id="autoplay", name="Moderator")
-# If the rules want a human delegate to start, a stand-in sits for the first
-# state for the start and leaves at once (a computer then holds the seat),
-# as the demo does.
-STAND_IN = PlayerRef(platform="console", user_id="autoplay-stand-in", name="Stand-in")
 # Passes of every computer delegation between two ticks: enough for a
 # proposal, a counter, a counter back and an answer.
 PASSES = 4
@@ -85,12 +79,7 @@ class _Game:
     def set_up(self) -> None:
         self.moderator(CreateGame, scenario=self.scenario, seed=self.seed)
         self.moderator(FillSeats)
-        try:
-            self.moderator(StartGame)
-        except RuleError:
-            self.moderator(JoinGame, actor=STAND_IN, state=self.scenario.states[0].id)
-            self.moderator(StartGame)
-            self.moderator(LeaveGame, actor=STAND_IN)
+        self.moderator(StartGame, rehearsal=True)
 
     def computers_act(self) -> None:
         for _ in range(PASSES):

@@ -89,10 +89,13 @@ class SetEarlyAdvance(CommandBase):
 
 
 class StartGame(CommandBase):
-    """game start — start round 1 (empty seats go to computer delegations,
-    unseated players are assigned the free states)."""
+    """game start [rehearsal] — start round 1 (empty seats go to computer
+    delegations, unseated players are assigned the free states). `rehearsal`
+    starts even with fewer players than the scenario asks for — every empty
+    seat computer-held — so a moderator can watch or rehearse a scenario."""
 
     type: Literal["start_game"] = "start_game"
+    rehearsal: bool = False
 
 
 # --- game: moderator during play ---------------------------------------------------

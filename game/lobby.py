@@ -256,10 +256,11 @@ def start_game(d: Decision, c: StartGame) -> None:
 
     s = d.state
     delegates = [x for x in s.seats if x.role == "delegate"]
-    if len(delegates) < s.scenario.min_players:
+    if len(delegates) < s.scenario.min_players and not c.rehearsal:
         raise RuleError(
             f"This scenario needs at least {s.scenario.min_players} players; {len(delegates)} "
-            "joined. Wait for more, or fill seats and lower the bar in the scenario."
+            "joined. Wait for more, or `game start rehearsal` to let computer delegations "
+            "hold every empty seat."
         )
     count = {sid: len(s.players_of(sid)) for sid in s.state_ids}
     assignments: dict[str, str] = {}

@@ -8,7 +8,7 @@ from game.base import SYSTEM
 from game.permissions import TABLE, allowed
 from game.state import computer_player
 from game.views import audiences_of, delegation_view
-from tests.game.factories import ANA, BEN, CAT, DAN, MEL, MODERATOR, OLI, Table, started
+from tests.game.factories import ANA, BEN, CAT, DAN, MEL, MODERATOR, OLI, Table, scenario, started
 
 
 def test_permissions_table_messages_name_the_role_and_the_phase():
@@ -118,3 +118,24 @@ def test_views_and_audiences():
     view = delegation_view(t.s, "borea")
     assert [op.id for op in view.operations] == ["I2"]  # the proxy's planned strike
     assert not delegation_view(t.s, "alba").operations
+
+
+def test_start_needs_the_scenarios_players_unless_a_rehearsal():
+    t = Table(scenario(min_players=2))
+    t.do("join_game", ANA, state="alba")
+    message = t.refuse("start_game")
+    assert "needs at least 2 players; 1 joined" in message
+    assert "game start rehearsal" in message
+    t.do("start_game", rehearsal=True)
+    assert t.s.phase == "negotiation" and t.s.round == 1
+    assert t.s.delegations["alba"].control == "human"
+    assert {t.s.delegations[s].control for s in ("borea", "cyra")} == {"computer"}
+
+
+def test_a_rehearsal_starts_with_computer_delegations_in_every_seat():
+    t = Table()
+    t.do("fill_seats")
+    t.do("start_game", rehearsal=True)
+    assert t.s.round == 1
+    assert all(d.control == "computer" for d in t.s.delegations.values())
+    assert not [s for s in t.s.seats if s.role == "delegate"]
