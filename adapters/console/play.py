@@ -450,6 +450,14 @@ async def run_play(
                 _err(
                     f"Resuming game {chosen_id} ({state.scenario.id}, round {state.round}) from {db}"
                 )
+                if state.seat_of(STAND_IN.key) is not None:  # a start cut short by a kill
+                    await table.send(
+                        LeaveGame(
+                            command_id=f"play:{chosen_id}:stand-in-leave",
+                            game_id=chosen_id,
+                            actor=STAND_IN,
+                        )
+                    )
                 seat = state.seat_of(me.key)
                 if as_state and (seat is None or seat.state != as_state):
                     reply = await table.send(

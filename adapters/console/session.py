@@ -12,7 +12,7 @@ any moment and started again repeats nothing and skips nothing.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from typing import TextIO
 
 from adapters.console.render import Directory, directory_from_state, render_notice
 from bot.clock import SimulatedClock
+from bot.routing import recipients
 from bot.service import GameService, Reply
 from bot.sqlite_store import SqliteStore
 from game.base import SYSTEM, PlayerRef
@@ -108,14 +109,24 @@ class Table:
     publisher: ConsolePublisher
 
     async def flush(self) -> None:
-        """Print every notice not yet shown (the outbox, in order)."""
-        if self.service.delivery is not None:
-            await self.service.delivery.deliver_pending()
+        """Print every notice not yet shown: the outbox, oldest first, each
+        routed to its recipients (bot.routing), then marked delivered. The
+        terminal drains the outbox itself rather than through the service's
+        delivery task, because a watcher also reads the notices that reach
+        no human (a computer delegation's briefing)."""
+        while True:
+            items = await self.store.undelivered(200)
+            if not items:
+                return
+            for item in items:
+                notice = Notice.model_validate_json(item.notice)
+                state = await self.service.state(item.game_id)
+                to = recipients(state, notice.audience) if state is not None else frozenset()
+                await self.publisher.deliver(item.game_id, notice, to)
+            await self.store.mark_delivered([item.id for item in items])
 
     async def send(self, command: Command) -> Reply:
-        reply = await self.service.handle(command)
-        await self.flush()
-        return reply
+        return await self.service.handle(command)  # prints as it goes
 
     async def state(self, game_id: str) -> GameState | None:
         return await self.service.state(game_id)
@@ -129,20 +140,42 @@ async def last_event_time(store: SqliteStore, game_id: str) -> datetime | None:
     return EVENT_ADAPTER.validate_json(stored[-1].payload).at
 
 
+class PrintingService(GameService):
+    """The service, printing what each command produced as soon as it is
+    stored (the driver sends its commands through `handle`)."""
+
+    table: Table | None = None
+    after_command: Callable[[GameState], None] | None = None
+
+    async def handle(self, command: Command) -> Reply:
+        reply = await super().handle(command)
+        if self.table is not None:
+            await self.table.flush()
+        if self.after_command is not None:
+            state = await self.state(command.game_id)
+            if state is not None:
+                self.after_command(state)
+        return reply
+
+
 @asynccontextmanager
 async def open_table(
-    db_path: Path, view: TerminalView, game_id: str | None
+    db_path: Path, view: TerminalView, game_id: str | None, *, resume_clock: bool = True
 ) -> AsyncIterator[Table]:
+    """The game table on this database. `resume_clock`: start the simulated
+    clock where the game's log stops (interactive play); otherwise at the
+    start of every game, for a driver that moves the clock itself (the demo)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(db_path)
     await store.open()
     try:
-        start = (await last_event_time(store, game_id)) if game_id else None
+        start = (await last_event_time(store, game_id)) if game_id and resume_clock else None
         clock = SimulatedClock(start or GAME_START)
         publisher = ConsolePublisher(view, clock)
-        service = GameService(store, clock, publisher=publisher)
+        service = PrintingService(store, clock)
         publisher.service = service
         table = Table(store, clock, service, publisher)
+        service.table = table
         try:
             yield table
         finally:
@@ -154,26 +187,34 @@ async def open_table(
 # --- moving the game along -----------------------------------------------------------
 
 
-def _computer_commands(state: GameState, clock: SimulatedClock) -> list[Command]:
-    """Every computer delegation's next moves, decided from the state alone."""
+def _next_computer_commands(state: GameState, clock: SimulatedClock) -> list[Command]:
+    """The computer delegations' candidate moves on this state, in scenario
+    order of the delegations. A pure function of the state and the time."""
     try:
         from game.ai import computer_commands
-    except ImportError:  # no computer policy yet: computers only sit
+    except ImportError:  # no computer policy: computers only sit
         return []
     from game.base import Context
 
     commands: list[Command] = []
-    for delegation in state.delegations.values():
-        if delegation.control != "computer":
+    for profile in state.scenario.states:
+        delegation = state.delegations.get(profile.id)
+        if delegation is None or delegation.control != "computer":
             continue
         ctx = Context.for_game(clock.now(), state.seed, state.seq)
-        commands.extend(computer_commands(state, delegation.id, ctx))
+        commands.extend(computer_commands(state, profile.id, ctx))
     return commands
 
 
 async def run_computer_turns(table: Table, game_id: str) -> int:
     """Let the computer delegations move until none has anything left to do
-    now; returns how many commands were accepted."""
+    now; returns how many commands were accepted.
+
+    One command at a time, each decided afresh from the state it will apply
+    to, with an id derived from that state's sequence: so a run killed after
+    any command and started again decides exactly what the uninterrupted run
+    decided next (sending the rest of a batch computed before the kill would
+    not)."""
     try:
         from bot.driver import run_computer_turns as driver_turns
     except ImportError:
@@ -187,11 +228,8 @@ async def run_computer_turns(table: Table, game_id: str) -> int:
         state = await table.state(game_id)
         if state is None or state.phase != "negotiation":
             break
-        commands = _computer_commands(state, table.clock)
-        if not commands:
-            break
         progressed = False
-        for index, command in enumerate(commands):
+        for index, command in enumerate(_next_computer_commands(state, table.clock)):
             command = command.model_copy(
                 update={"command_id": f"computer:{game_id}:{state.seq}:{index}"}
             )
@@ -199,6 +237,7 @@ async def run_computer_turns(table: Table, game_id: str) -> int:
             if reply.ok and reply.events:
                 accepted += 1
                 progressed = True
+                break  # the state changed: decide again from it
         if not progressed:
             break
     return accepted

@@ -17,15 +17,14 @@ from pathlib import Path
 from adapters.console.session import (
     Table,
     TerminalView,
-    advance_to_next_deadline,
     open_table,
-    run_computer_turns,
 )
 from bot.debrief import debrief_markdown, write_debrief
 from bot.settings import Settings
 from game.base import PlayerRef
 from game.commands import CreateGame, FillSeats, JoinGame, LeaveGame, StartGame
 from game.scenario import Scenario
+from game.state import GameState
 
 DEMO_MODERATOR = PlayerRef(platform="console", user_id="demo-moderator", name="Moderator")
 # Only used if the core refuses to start a game with no human delegate.
@@ -49,39 +48,47 @@ def _err(text: str) -> None:
 
 
 async def _set_up(table: Table, game_id: str, scenario: Scenario, seed: int) -> None:
-    """Create, fill and start the game; each step is idempotent (fixed command
-    ids), so a set-up interrupted half-way completes on the next run."""
+    """Create, fill and start the game. Each step looks at the state first and
+    has a fixed command id, so a set-up interrupted anywhere completes on the
+    next run exactly as it would have."""
 
     def cid(step: str) -> str:
         return f"demo:{game_id}:{step}"
 
     m = DEMO_MODERATOR
-    await table.send(
-        CreateGame(command_id=cid("create"), game_id=game_id, actor=m, scenario=scenario, seed=seed)
-    )
     state = await table.state(game_id)
-    if state is not None and state.phase == "lobby":
+    if state is None:
+        await table.send(
+            CreateGame(
+                command_id=cid("create"), game_id=game_id, actor=m, scenario=scenario, seed=seed
+            )
+        )
+        state = await table.state(game_id)
+    assert state is not None
+    if state.phase == "lobby":
         if any(d.control == "open" for d in state.delegations.values()):
             await table.send(FillSeats(command_id=cid("fill"), game_id=game_id, actor=m))
         reply = await table.send(StartGame(command_id=cid("start"), game_id=game_id, actor=m))
         if not reply.ok and "players" in reply.message:
             # Seam: the core wants a human delegate to start; a stand-in takes
             # a seat for the start and hands it to a computer at once.
-            first = scenario.states[0].id
             await table.send(
                 JoinGame(
                     command_id=cid("stand-in-join"),
                     game_id=game_id,
                     actor=DEMO_STAND_IN,
-                    state=first,
+                    state=scenario.states[0].id,
                 )
             )
             reply = await table.send(StartGame(command_id=cid("start-2"), game_id=game_id, actor=m))
-            await table.send(
-                LeaveGame(command_id=cid("stand-in-leave"), game_id=game_id, actor=DEMO_STAND_IN)
-            )
         if not reply.ok:
             raise RuntimeError(f"the demo game could not start: {reply.message}")
+        state = await table.state(game_id)
+        assert state is not None
+    if state.seat_of(DEMO_STAND_IN.key) is not None:
+        await table.send(
+            LeaveGame(command_id=cid("stand-in-leave"), game_id=game_id, actor=DEMO_STAND_IN)
+        )
 
 
 async def run_demo(
@@ -96,7 +103,7 @@ async def run_demo(
     game_id = demo_game_id(chosen, seed)
     db = settings.db_path
     view = TerminalView()
-    async with open_table(db, view, game_id) as table:
+    async with open_table(db, view, game_id, resume_clock=False) as table:
         state = await table.state(game_id)
         if state is None:
             _err(
@@ -111,25 +118,20 @@ async def run_demo(
         else:
             _err(f"Resuming game {game_id} at round {state.round} from {db.resolve()}")
             await table.flush()  # what a crash left unprinted
-            if state.phase == "lobby":
-                await _set_up(table, game_id, state.scenario, state.seed)
+            await _set_up(table, game_id, state.scenario, state.seed)
 
-        steps = 0
-        while True:
-            state = await table.state(game_id)
-            assert state is not None
-            progress(state.round, state.scenario.rounds, f"round (tension {_max_tension(state)})")
-            if state.phase == "ended":
-                break
-            steps += 1
-            await run_computer_turns(table, game_id)
-            state = await table.state(game_id)
-            assert state is not None
-            if state.phase == "ended":
-                continue
-            if not await advance_to_next_deadline(table, game_id):
-                _err(f"Game {game_id} has nothing left due (phase {state.phase}); stopping.")
-                return 1
+        from bot.driver import play_to_end
+
+        last_round = -1
+
+        def report_progress(current: GameState) -> None:
+            nonlocal last_round
+            if current.round != last_round:
+                last_round = current.round
+                progress(current.round, current.scenario.rounds, "round")
+
+        table.service.after_command = report_progress
+        state = await play_to_end(table.service, game_id, table.clock)
         await table.flush()
         events = await _events(table, game_id)
     print()
@@ -139,10 +141,6 @@ async def run_demo(
         _err(f"Debrief written to {files.markdown} and {files.chart}")
     _err(f"Game {game_id} kept in {db.resolve()} (see: detente export {game_id} --db {db})")
     return 0
-
-
-def _max_tension(state) -> int:  # noqa: ANN001 - GameState
-    return max((r.tension for r in state.relations.values()), default=0)
 
 
 async def _events(table: Table, game_id: str) -> list:

@@ -1,0 +1,95 @@
+"""`detente play` driven through its standard input, as a pipe."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.cli.conftest import Detente
+
+DB = ("--db", "play.db", "--name", "Ana")
+
+
+def events_of(detente: Detente, game: str = "play-1") -> list[dict]:
+    result = detente("export", game, "--db", "play.db", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["events"]
+
+
+def test_join_table_accept_leave_and_resume(detente: Detente) -> None:
+    first = detente(
+        "play", *DB, input="game join aldmark\ngame start\npropose cbm contact-point borova\nquit\n"
+    )
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "[public] Ana sits for 🔷 Republic of Aldmark" in out
+    assert "[to you] Briefing — 🔷 Republic of Aldmark" in out
+    assert "[to you] P1 · Confidence-building measure — on the table" in out
+    assert "Briefing — 🔶 Borova Federation" not in out  # another delegation's secrets
+    assert "[moderator]" not in out
+    assert "saved in play.db" in out
+
+    # The computer delegation tabled something for us to answer.
+    tabled = re.findall(
+        r"\[to you\] (P\d+) · .* — on the table\n    🔶 Borova Federation tables", out
+    )
+    proposal = tabled[0] if tabled else "P1"
+
+    second = detente("play", *DB, input=f"respond accept {proposal}\ngame leave\nquit\n")
+    assert second.returncode == 0, second.stderr
+    assert "Resuming game play-1" in second.stderr
+    assert "✗" not in second.stdout.split("> respond accept")[1].split("> game leave")[0]
+    assert "> game leave\n✓" in second.stdout
+
+    third = detente("play", *DB, input="game join aldmark\nme proposals\nquit\n")
+    assert third.returncode == 0, third.stderr
+    assert "Resuming game play-1" in third.stderr
+    assert "Ana sits for 🔷 Republic of Aldmark" in third.stdout
+    assert "P1 v1" in third.stdout
+    kinds = [e["type"] for e in events_of(detente)]
+    assert kinds.count("player_left") == 1 and kinds.count("game_started") == 1
+    assert "proposal_tabled" in kinds
+
+
+def test_bad_commands_get_a_message_and_change_nothing(detente: Detente) -> None:
+    setup = detente("play", *DB, "--as", "aldmark", input="quit\n")
+    assert setup.returncode == 0, setup.stderr
+    before = events_of(detente)
+    bad = detente(
+        "play",
+        *DB,
+        input="propse cbm hotline borova\naccept P1\nrespond accept P99\nforum vote P1 maybe\n"
+        "propose cbm contact-point narnia\n42\nquit\n",
+    )
+    assert bad.returncode == 0, bad.stderr
+    out = bad.stdout
+    assert "✗ Unknown command 'propse'." in out and "Did you mean `propose`?" in out
+    assert "Type `respond accept P1`" in out
+    assert "✗ " in out.split("> respond accept P99")[1]
+    assert "Vote yes, no or abstain" in out
+    assert "No state 'narnia'" in out
+    assert "There is no action 42" in out
+    assert events_of(detente) == before
+
+
+def test_help_works_everywhere(detente: Detente) -> None:
+    result = detente(
+        "play",
+        *DB,
+        "--as",
+        "borova",
+        input="help\nhelp propose\nhelp respond accept\nhelp acept\nquit\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Commands (type `help VERB`" in result.stdout
+    assert "propose cbm <cbm> <state>…" in result.stdout
+    assert "Usage: respond accept <proposal>" in result.stdout
+    assert "Did you mean `help respond accept`?" in result.stdout
+
+
+def test_moderator_sees_moderator_notices(detente: Detente) -> None:
+    result = detente(
+        "play", *DB, "--moderator", "--scenario", "harbour-ransom", input="game advance\nquit\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[moderator]" in result.stdout
