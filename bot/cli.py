@@ -298,9 +298,9 @@ def cmd_content_balance(args: argparse.Namespace, settings: Settings) -> int:
         ) from None
     if args.games < 1:
         raise CliError("--games must be at least 1.")
-    scenarios = [_scenario_arg(args.scenario, settings)] if args.scenario else None
-    progress = Progress("balance", total=args.games)
-    report = balance.balance_report(scenarios=scenarios, games=args.games, progress=progress)
+    scenario = _scenario_arg(args.scenario, settings) if args.scenario else None
+    progress = Progress("balance (games played)")
+    report = balance.balance_report(scenario, games=args.games, progress=progress)
     progress.done()
     print(report)
     return EXIT_OK

@@ -559,6 +559,13 @@ def _simple(kind: type[CommandBase]):  # noqa: ANN202 - a handler
     return handler
 
 
+def _game_start(a: _Args) -> Intent:
+    a.at_most(1)
+    if a.words and a.words[0].lower() != "rehearsal":
+        raise _Usage(f"Only `rehearsal` may follow `game start`, not '{a.words[0]}'.")
+    return _intent(StartGame, rehearsal=bool(a.words))
+
+
 def _game_status(a: _Args) -> Intent:
     return LocalIntent("status")
 
@@ -860,7 +867,7 @@ _HANDLERS = {
     ("game", "seat"): _game_seat,
     ("game", "fill"): _game_fill,
     ("game", "early"): _game_early,
-    ("game", "start"): _simple(StartGame),
+    ("game", "start"): _game_start,
     ("game", "status"): _game_status,
     ("game", "pause"): _simple(PauseGame),
     ("game", "resume"): _simple(ResumeGame),

@@ -158,7 +158,7 @@ class PlaySession:
         g = self.game_id
         host = self.me if self.moderator else HOST
         reply = await self.table.send(
-            StartGame(command_id=f"play:{g}:start", game_id=g, actor=host)
+            StartGame(command_id=f"play:{g}:start", game_id=g, actor=host, rehearsal=self.moderator)
         )
         if not reply.ok and "players" in reply.message and self.moderator:
             # Seam: the core wants a human delegate to start; a stand-in sits

@@ -68,7 +68,9 @@ async def _set_up(table: Table, game_id: str, scenario: Scenario, seed: int) -> 
     if state.phase == "lobby":
         if any(d.control == "open" for d in state.delegations.values()):
             await table.send(FillSeats(command_id=cid("fill"), game_id=game_id, actor=m))
-        reply = await table.send(StartGame(command_id=cid("start"), game_id=game_id, actor=m))
+        reply = await table.send(
+            StartGame(command_id=cid("start"), game_id=game_id, actor=m, rehearsal=True)
+        )
         if not reply.ok and "players" in reply.message:
             # Seam: the core wants a human delegate to start; a stand-in takes
             # a seat for the start and hands it to a computer at once.

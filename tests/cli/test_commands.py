@@ -116,3 +116,10 @@ def test_help_lists_the_subcommands_and_settings(detente: Detente) -> None:
     for word in ("demo", "play", "games", "export", "content", "run", "DETENTE_DB"):
         assert word in result.stdout
     assert "--report-dir" in detente("demo", "--help").stdout
+
+
+def test_content_balance_shows_progress_on_stderr(detente: Detente) -> None:
+    result = detente("content", "balance", "--scenario", "harbour-ransom", "--games", "2")
+    assert result.returncode == 0, result.stderr
+    assert "harbour-ransom" in result.stdout
+    assert "2/2" in result.stderr

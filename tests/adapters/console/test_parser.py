@@ -181,3 +181,8 @@ def test_help_texts_cover_every_verb_and_subcommand() -> None:
 def test_help_examples_use_the_game_ids_and_typos_are_caught() -> None:
     assert "propose cbm bilateral-hotline borova" in help_text(("propose", "cbm"), KNOWN)
     assert "Did you mean `help respond accept`" in help_text(("acept",))
+
+
+def test_game_start_rehearsal() -> None:
+    assert command("game start").fields == {"rehearsal": False}
+    assert command("game start rehearsal").fields == {"rehearsal": True}
