@@ -37,12 +37,11 @@ from bot.debrief import debrief_markdown, write_debrief
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from game.base import PlayerRef
-from game.commands import CreateGame, FillSeats, JoinGame, LeaveGame, StartGame
+from game.commands import CreateGame, FillSeats, JoinGame, StartGame
 from game.permissions import TABLE
 from game.state import GameState
 
 HOST = PlayerRef(platform="console", user_id="host", name="Host")
-STAND_IN = PlayerRef(platform="console", user_id="stand-in", name="Stand-in")
 STEP = timedelta(minutes=1)
 
 
@@ -160,20 +159,6 @@ class PlaySession:
         reply = await self.table.send(
             StartGame(command_id=f"play:{g}:start", game_id=g, actor=host, rehearsal=self.moderator)
         )
-        if not reply.ok and "players" in reply.message and self.moderator:
-            # Seam: the core wants a human delegate to start; a stand-in sits
-            # for the start and hands the seat to a computer at once.
-            state = await self.state()
-            first = state.scenario.states[0].id
-            await self.table.send(
-                JoinGame(command_id=f"play:{g}:stand-in", game_id=g, actor=STAND_IN, state=first)
-            )
-            reply = await self.table.send(
-                StartGame(command_id=f"play:{g}:start-2", game_id=g, actor=host)
-            )
-            await self.table.send(
-                LeaveGame(command_id=f"play:{g}:stand-in-leave", game_id=g, actor=STAND_IN)
-            )
         if not reply.ok:
             self.say(f"✗ {reply.message}")
         await self.settle()
@@ -450,14 +435,6 @@ async def run_play(
                 _err(
                     f"Resuming game {chosen_id} ({state.scenario.id}, round {state.round}) from {db}"
                 )
-                if state.seat_of(STAND_IN.key) is not None:  # a start cut short by a kill
-                    await table.send(
-                        LeaveGame(
-                            command_id=f"play:{chosen_id}:stand-in-leave",
-                            game_id=chosen_id,
-                            actor=STAND_IN,
-                        )
-                    )
                 seat = state.seat_of(me.key)
                 if as_state and (seat is None or seat.state != as_state):
                     reply = await table.send(

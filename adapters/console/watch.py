@@ -22,13 +22,12 @@ from adapters.console.session import (
 from bot.debrief import debrief_markdown, write_debrief
 from bot.settings import Settings
 from game.base import PlayerRef
-from game.commands import CreateGame, FillSeats, JoinGame, LeaveGame, StartGame
+from game.commands import CreateGame, FillSeats, StartGame
 from game.scenario import Scenario
 from game.state import GameState
 
 DEMO_MODERATOR = PlayerRef(platform="console", user_id="demo-moderator", name="Moderator")
 # Only used if the core refuses to start a game with no human delegate.
-DEMO_STAND_IN = PlayerRef(platform="console", user_id="demo-stand-in", name="Stand-in")
 
 ProgressFn = Callable[..., None]
 
@@ -71,26 +70,10 @@ async def _set_up(table: Table, game_id: str, scenario: Scenario, seed: int) -> 
         reply = await table.send(
             StartGame(command_id=cid("start"), game_id=game_id, actor=m, rehearsal=True)
         )
-        if not reply.ok and "players" in reply.message:
-            # Seam: the core wants a human delegate to start; a stand-in takes
-            # a seat for the start and hands it to a computer at once.
-            await table.send(
-                JoinGame(
-                    command_id=cid("stand-in-join"),
-                    game_id=game_id,
-                    actor=DEMO_STAND_IN,
-                    state=scenario.states[0].id,
-                )
-            )
-            reply = await table.send(StartGame(command_id=cid("start-2"), game_id=game_id, actor=m))
         if not reply.ok:
             raise RuntimeError(f"the demo game could not start: {reply.message}")
         state = await table.state(game_id)
         assert state is not None
-    if state.seat_of(DEMO_STAND_IN.key) is not None:
-        await table.send(
-            LeaveGame(command_id=cid("stand-in-leave"), game_id=game_id, actor=DEMO_STAND_IN)
-        )
 
 
 async def run_demo(
