@@ -50,6 +50,7 @@ from bot.store import (
 from game.base import SYSTEM, Context, InvariantBroken, PlayerRef, RuleError
 from game.commands import Command, CreateGame, Tick
 from game.engine import EVENT_ADAPTER, apply, decide
+from game.narrate import notices_for
 from game.notice import Audience, Notice
 from game.scenario import Scenario
 from game.state import GameState
@@ -81,14 +82,6 @@ class Reply(BaseModel):
 
 class ServiceBusy(Exception):
     """A game kept changing under us for every retry (many writers at once)."""
-
-
-def _notices_for(before: GameState | None, events: list, after: GameState) -> list[Notice]:
-    try:
-        from game.narrate import notices_for
-    except ImportError:  # the narrator is not written yet
-        return []
-    return notices_for(before, events, after)
 
 
 class GameService:
@@ -256,7 +249,7 @@ class GameService:
         for event in events:
             after = apply(after, event)
         assert after is not None
-        return events, after, _notices_for(state, events, after)
+        return events, after, notices_for(state, events, after)
 
     async def _load(self, game_id: str) -> GameState | None:
         state = self._cache.get(game_id)
