@@ -492,8 +492,12 @@ class _Policy:
                 continue
             if p.counters >= max(1, self.rules.stall_counters - 1) and self.me in p.accepted_by:
                 yield self.make(RequestMediation, proposal=p.id)
+        # A pair the mediator saw this round (whatever came of it) waits for
+        # the next: the mediator has just said what it can offer.
         live = {
-            frozenset(m.parties) for m in self.view.mediations if m.status in ("offered", "active")
+            frozenset(m.parties)
+            for m in self.view.mediations
+            if m.status in ("offered", "active") or m.opened_round == self.view.public.round
         }
         for r in self.view.public.relations:
             if self.me not in (r.a, r.b) or not r.crisis:

@@ -323,9 +323,38 @@ def _consent(d: Decision, mid: str, state_id: str, arbitration: bool) -> None:
         builtin_text(d, mid)
 
 
+def earlier_text(p: Proposal, terms: Terms) -> ProposalVersion | None:
+    """A text the mediator tabled before on this proposal that says `terms`."""
+    for v in p.versions:
+        if v.by == MEDIATOR and v.terms == terms and (v is not p.current or not p.is_open):
+            return v
+    return None
+
+
+def _nothing_new(state: GameState, p: Proposal, terms: Terms) -> str | None:
+    """Why the mediator would not table `terms` on `p` (a deal made already, a
+    text it tabled before), or None."""
+    from game.proposals import duplicate_message, standing_duplicate
+
+    dup = standing_duplicate(state, terms, exclude=p.id)
+    if dup is not None:
+        return duplicate_message(state, dup, None)
+    before = earlier_text(p, terms)
+    if before is not None:
+        return (
+            f"The mediator's best text on {p.id} is still its version {before.number}, which "
+            "was not accepted; it has nothing new to offer."
+        )
+    return None
+
+
 def builtin_text(d: Decision, mid: str) -> None:
     m = d.state.mediations[mid]
     result = propose_package(d.state, m.proposal)
+    if isinstance(result, Terms):
+        why = _nothing_new(d.state, d.state.proposals[m.proposal], result)
+        if why is not None:
+            result = why
     if isinstance(result, str):
         d.emit(MediationFailed, mediation=mid, reason=result)
         return
@@ -338,6 +367,10 @@ def _deadline(d: Decision):
 
 def _table_text(d: Decision, m: Mediation, terms: Terms, builtin: bool, accepted_by=()) -> None:
     p = d.state.proposals[m.proposal]
+    if terms == p.terms and p.is_open:
+        # The text on the table is the best compromise: the mediator takes it
+        # as its own as it stands, and the acceptances it has keep standing.
+        accepted_by = [*accepted_by, *(x for x in p.accepted_by if x not in accepted_by)]
     version = ProposalVersion(number=p.version + 1, terms=terms, by=MEDIATOR, at=d.now)
     d.emit(
         MediatorTextTabled,
@@ -378,6 +411,8 @@ def accept_with_conditions(d: Decision, c: AcceptWithConditions, state_id: str) 
     revised: Terms | str | None = None
     if s.human_mediator is None:
         revised = revise_package(s, p.id, state_id, c.clause, c.option)
+        if isinstance(revised, Terms):
+            revised = _nothing_new(s, p, revised) or revised
         if isinstance(revised, str):
             raise RuleError(
                 f"The mediator cannot meet that condition: {revised} Accept or reject the text."
@@ -432,7 +467,7 @@ def _text_not_accepted(d: Decision, mid: str, why: str) -> None:
 
 
 def _text_terms(d: Decision, m: Mediation, clauses: dict[str, str], cbm: str | None) -> Terms:
-    from game.proposals import validate_terms
+    from game.proposals import refuse_duplicate, validate_terms
 
     p = d.state.proposals[m.proposal]
     update: dict = {}
@@ -446,6 +481,7 @@ def _text_terms(d: Decision, m: Mediation, clauses: dict[str, str], cbm: str | N
         update["cbm"] = cbm
     terms = p.terms.model_copy(update=update)
     validate_terms(d.state, terms, MEDIATOR)
+    refuse_duplicate(d.state, terms, None, exclude=p.id)
     return terms
 
 
@@ -457,7 +493,13 @@ def mediator_text(d: Decision, c: MediatorText | ReviseText) -> None:
         raise RuleError(
             f"Your text for {m.id} is on the table; change it with `mediate revise {m.id}`."
         )
-    _table_text(d, m, _text_terms(d, m, c.clauses, c.cbm), builtin=False)
+    terms = _text_terms(d, m, c.clauses, c.cbm)
+    if isinstance(c, ReviseText) and terms == d.state.proposals[m.proposal].terms:
+        raise RuleError(
+            f"That revision changes nothing; name the clauses to change, e.g. "
+            f"`mediate revise {m.id} <clause>=<option>`."
+        )
+    _table_text(d, m, terms, builtin=False)
 
 
 def set_deadline(d: Decision, c: SetMediationDeadline) -> None:

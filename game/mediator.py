@@ -49,7 +49,8 @@ proposal_id)` for the text and `revise_package(state, proposal_id, state_id,
 clause, option)` for a revision; both return the `Terms` to table or a
 `NoCompromise`. The table is the proposal's clauses; for the mediator's own
 draft (a crisis between two states with no talks) the mediator may also
-leave clauses out, and on a tie leaving out comes first.
+leave clauses out, and on a tie leaving out comes first; it offers only options that go
+further than what the same parties have already agreed.
 """
 
 from __future__ import annotations
@@ -296,6 +297,32 @@ def _omittable(clause: Clause) -> Clause:
     return clause.model_copy(update={"options": [omit, *clause.options]})
 
 
+def settled_levels(state: GameState, parties: Sequence[str]) -> dict[str, int]:
+    """For each clause, the highest level an agreement between exactly these
+    parties has agreed (accepted or in force)."""
+    catalog = state.scenario.catalogs.clauses
+    levels: dict[str, int] = {}
+    for p in state.proposals.values():
+        if p.kind != "agreement" or p.status not in ("accepted", "in_force"):
+            continue
+        if set(p.terms.parties) != set(parties):
+            continue
+        for cid, oid in p.terms.clauses.items():
+            option = (
+                next((o for o in catalog[cid].options if o.id == oid), None)
+                if cid in catalog
+                else None
+            )
+            if option is not None:
+                levels[cid] = max(levels.get(cid, 0), option.level)
+    return levels
+
+
+def _beyond(clause: Clause, level: int) -> Clause:
+    """The clause with only the options that go further than `level`."""
+    return clause.model_copy(update={"options": [o for o in clause.options if o.level > level]})
+
+
 def _parties_interests(state: GameState, parties: Sequence[str]) -> dict[str, dict[str, float]]:
     return {sid: dict(state.profile(sid).interests) for sid in parties}
 
@@ -318,7 +345,17 @@ def propose_package(state: GameState, proposal_id: str) -> Terms | NoCompromise:
     if not clauses:
         return NoCompromise(reason="There is no clause on the table to bargain over.")
     if own_draft:
-        clauses = [_omittable(c) for c in clauses]
+        settled = settled_levels(state, p.terms.parties)
+        clauses = [_beyond(c, settled[c.id]) if c.id in settled else c for c in clauses]
+        clauses = [_omittable(c) for c in clauses if c.options]
+        if not clauses:
+            return NoCompromise(
+                reason=(
+                    "Everything the mediator could put on the table between "
+                    f"{' and '.join(state.name_of(x) for x in p.terms.parties)} is already "
+                    "agreed between them."
+                )
+            )
     result = nash_package(
         clauses, _parties_interests(state, p.terms.parties), state.rules.agreement_relief
     )

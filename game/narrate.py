@@ -1141,6 +1141,12 @@ def _mediator_text(n: _Narrator, e: Any) -> None:
         else False
     )
     what = "revises its single negotiating text" if revision else "tables a single negotiating text"
+    p = n.after.proposals.get(e.proposal)
+    if p is not None and len(p.versions) > 1 and p.versions[-2].terms == e.version.terms:
+        what = (
+            f"takes version {p.versions[-2].number} as it stands as its single negotiating text "
+            "(acceptances already given stand)"
+        )
     n.proposal_notice(
         e.proposal,
         f"{mediator} {what}. Accept it, reject it, or accept it with a condition on one clause.",

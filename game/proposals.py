@@ -180,11 +180,89 @@ def validate_terms(state: GameState, terms: Terms, proposer: str) -> None:
                 raise RuleError("Ask another state: the one where you think the group operates.")
 
 
-def _duplicate(state: GameState, terms: Terms) -> Proposal | None:
+# A deal stands while it is on the table, agreed or in force; assistance is a
+# one-off transfer, so once in force the same help may be offered again.
+_STANDING: tuple[str, ...] = ("tabled", "countered", "accepted", "in_force")
+
+
+def same_deal(a: Terms, b: Terms) -> bool:
+    """The same deal: same kind, same terms, the same parties in any order."""
+    return (
+        a.kind == b.kind
+        and set(a.parties) == set(b.parties)
+        and a.model_copy(update={"parties": []}) == b.model_copy(update={"parties": []})
+    )
+
+
+def standing_duplicate(
+    state: GameState, terms: Terms, exclude: str | None = None
+) -> Proposal | None:
+    """Another proposal that already makes this deal (on the table, agreed or
+    in force), or None."""
     for p in state.proposals.values():
-        if p.status in ("tabled", "countered", "accepted", "in_force") and p.terms == terms:
+        if p.id == exclude or p.status not in _STANDING:
+            continue
+        if p.kind == "assistance" and p.status == "in_force":
+            continue
+        if same_deal(p.terms, terms):
             return p
     return None
+
+
+def _deal_name(state: GameState, terms: Terms, me: str | None) -> str:
+    cat = state.scenario.catalogs
+    others = [x for x in terms.parties if x != me]
+    names = [state.name_of(x) for x in others]
+    between = (
+        f"between you and {' and '.join(names)}"
+        if me in terms.parties
+        else "between " + " and ".join(names)
+    )
+    match terms.kind:
+        case "cbm":
+            cbm = cat.cbms.get(terms.cbm or "")
+            return f"The CBM “{cbm.name if cbm else terms.cbm}” {between}"
+        case "agreement":
+            return f"An agreement on these terms {between}"
+        case "norm":
+            norm = cat.norms.get(terms.norm or "")
+            return f"The norm “{norm.name if norm else terms.norm}”"
+        case "assistance":
+            return f"The same assistance to {state.name_of(terms.recipient or '')}"
+        case _:
+            return (
+                f"The same cooperation request to {state.name_of(terms.requested or '')} on "
+                f"{terms.incident}"
+            )
+
+
+def duplicate_message(state: GameState, dup: Proposal, me: str | None) -> str:
+    """Why the same deal cannot be tabled again, and what to do instead; `me`
+    is the state that tried (None: the mediator)."""
+    what = _deal_name(state, dup.terms, me)
+    match dup.status:
+        case "in_force":
+            return f"{what} is already in force since round {dup.in_force_round} ({dup.id})."
+        case "accepted":
+            return (
+                f"{what} was agreed in round {dup.accepted_round} ({dup.id}) and enters into "
+                "force at the next resolution."
+            )
+    if dup.kind == "norm":
+        how = f"vote on it with `forum vote {dup.id} yes|no|abstain`"
+    elif me in dup.terms.parties and me not in dup.accepted_by:
+        how = f"answer it with `respond accept {dup.id} {dup.version}`"
+    else:
+        how = "wait for the answer"
+    return f"{what} is already on the table as {dup.id} (version {dup.version}); {how}."
+
+
+def refuse_duplicate(
+    state: GameState, terms: Terms, me: str | None, exclude: str | None = None
+) -> None:
+    dup = standing_duplicate(state, terms, exclude)
+    if dup is not None:
+        raise RuleError(duplicate_message(state, dup, me))
 
 
 def terms_of(command, proposer: str, state: GameState) -> Terms:
@@ -237,11 +315,7 @@ def propose(d: Decision, c, proposer: str, roles: set[str]) -> None:
     s = d.state
     terms = terms_of(c, proposer, s)
     validate_terms(s, terms, proposer)
-    duplicate = _duplicate(s, terms)
-    if duplicate is not None:
-        raise RuleError(
-            f"{duplicate.id} already says this ({duplicate.status}); answer it instead."
-        )
+    refuse_duplicate(s, terms, proposer)
     pid = s.next_id("P", s.proposals)
     version = ProposalVersion(number=1, terms=terms, by=proposer, at=d.now)
     base = Proposal(
@@ -293,6 +367,7 @@ def table_draft(d: Decision, c: TableDraft, state_id: str) -> None:
         ]
         raise RuleError(f"{p.id} is not a draft of your delegation; your drafts: {_list(drafts)}.")
     validate_terms(d.state, p.terms, state_id)
+    refuse_duplicate(d.state, p.terms, state_id, exclude=p.id)
     _table(d, p, state_id)
 
 
@@ -410,6 +485,7 @@ def counter(d: Decision, c: CounterProposal, state_id: str) -> None:
             f"That counter changes nothing; accept {p.id} instead, or name the terms to change."
         )
     validate_terms(s, terms, p.proposer if p.proposer != MEDIATOR else state_id)
+    refuse_duplicate(s, terms, state_id, exclude=p.id)
     version = ProposalVersion(number=p.version + 1, terms=terms, by=state_id, at=d.now)
     d.emit(ProposalCountered, proposal=p.id, version=version, deadline=_deadline(d))
     from game.mediation import check_counter_stall

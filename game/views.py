@@ -147,6 +147,7 @@ class MediationView(Frozen):
     text_tabled: bool
     deadline: datetime | None
     conditions: dict[str, str]
+    opened_round: int = 0
 
 
 class ObjectiveView(Frozen):
@@ -224,7 +225,7 @@ def _channel_view(state: GameState, cid: str) -> BackchannelView:
 
 def _mediation_view(state: GameState, mid: str) -> MediationView:
     m = state.mediations[mid]
-    return MediationView(**m.model_dump(exclude={"opened_round"}))
+    return MediationView(**m.model_dump())
 
 
 def public_view(state: GameState) -> PublicView:

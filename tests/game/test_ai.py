@@ -187,3 +187,21 @@ def test_whole_games_of_computers_never_send_a_refused_command(seed: int) -> Non
     # play_out raises on any RuleError: reaching the end is the assertion.
     _, final = play_out(scenario(), seed, START)
     assert final.phase == "ended"
+
+
+@pytest.mark.parametrize("name", ["twin-grids", "harbour-ransom"])
+def test_it_asks_for_crisis_mediation_with_a_state_at_most_once_a_round(name: str) -> None:
+    """A crisis mediation that failed or settled this round is not asked again
+    until the next round: the mediator has just said what it can offer."""
+    from game.autoplay import play_out
+
+    content = pytest.importorskip("bot.content")
+    sc = content.load_scenario(name)
+    for seed in range(1, 9):
+        _, final = play_out(sc, seed, START)
+        crisis_talks = [
+            (frozenset(m.parties), m.opened_round)
+            for m in final.mediations.values()
+            if final.proposals[m.proposal].proposer == "mediator"
+        ]
+        assert len(crisis_talks) == len(set(crisis_talks)), f"{name} seed {seed}"

@@ -115,7 +115,7 @@ def test_successful_mediation_lowers_tension_by_10():
     t.do("request_mediation", ANA, proposal="P1")
     t.do("consent_mediation", BEN, mediation="M1")
     assert t.s.proposals["P1"].current.by == "mediator"
-    t.do("accept_proposal", ANA, proposal="P1")
+    assert t.s.proposals["P1"].accepted_by == ["alba"]  # the text is unchanged: it stands
     t.do("accept_proposal", BEN, proposal="P1")
     assert t.s.mediations["M1"].status == "settled"
     assert t.s.tension("alba", "borea") == 30 - 10
