@@ -14,23 +14,30 @@ What it does, in order, each time it is asked (a "pass"):
 1. calls off a planned operation that would break a commitment in force (an
    agreement sparing the sector, an adopted norm protecting it) with the
    chance of its `Conduct.reliability`, and other operations when tension
-   with the target is already high, with the chance of its cooperativeness;
+   with the target is already high, with the chance of its cooperativeness
+   (less when unreliable);
 2. consents to mediation offered to it (pre-consenting to arbitration with
    the chance of its cooperativeness / 2);
 3. answers proposals it is party to: it values them with the built-in
    mediator's utility (game/mediator.py) from its own weights, nudged by its
-   secret objectives; accepts what serves it, accepts a mediator's text on a
-   condition when one clause spoils it, counters a party's agreement by
-   moving the clause that hurts it most, rejects the rest; votes in the forum
-   by interest;
+   secret objectives; accepts an agreement or a CBM only when it is worth
+   its aspiration (high early for an uncooperative delegation, falling as
+   the game runs out; a mediator's text, half of it), accepts a mediator's
+   text on a condition when one clause spoils it, counters a party's
+   agreement by moving the clause that hurts it most, rejects the rest;
+   votes in the forum by interest;
 4. investigates incidents against it before it attributes, and attributes
-   publicly (with the chance of its assertiveness) only when the evidence it
-   holds points clearly at one suspect;
+   publicly (with the chance of its assertiveness) when the evidence it
+   holds points clearly at one suspect — an assertive delegation needs less
+   of it; having named the author of an operation against it, it may answer
+   with a diplomatic measure, likelier and harder the more assertive and
+   the less cooperative it is;
 5. requests mediation on a proposal of its that keeps being countered, and
-   with a state it is in crisis with when no talk is open;
+   with a state it is in crisis with when no talk is open (once a round);
 6. tables (at most one new proposal a round): a CBM, an agreement, a norm,
    a cooperation request about a criminal incident, or assistance to a state
-   hit where it is weak — what serves it, if it can afford it;
+   hit where it is weak — what serves it, if it can afford it, and never a
+   deal it already has (the rules refuse it);
 7. marks itself ready once it has nothing else to do.
 
 Every candidate command is tried with `decide` on a scratch copy of the
@@ -68,6 +75,7 @@ from game.commands import (
     RejectProposal,
     RequestMediation,
     StandDown,
+    TakeMeasure,
     Whisper,
 )
 from game.engine import apply, decide
@@ -285,7 +293,11 @@ class _Policy:
                 stand_down = draw < self.conduct.reliability
             else:
                 tension = self.state.tension(self.me, op.victim) if op.victim != self.me else 0
-                stand_down = tension >= 60 and draw < self.conduct.cooperativeness
+                # Restraint when relations are tense: a cooperative, reliable
+                # delegation usually holds back; others let it run.
+                stand_down = tension >= 60 and draw < self.conduct.cooperativeness * (
+                    0.5 + self.conduct.reliability / 2
+                )
             if stand_down:
                 yield self.make(StandDown, operation=op.id)
 
@@ -358,7 +370,10 @@ class _Policy:
                 yield self.make(RejectProposal, **version)
             return
         if p.kind == "cbm":
-            if value > 0 and self.rng.random() < 0.6 + self.conduct.cooperativeness:
+            # Like an agreement, a CBM must be worth the delegation's
+            # aspiration: an uncooperative one holds out early (and lets the
+            # offer lapse, which brings the mediator in).
+            if value > self.aspiration():
                 yield self.make(AcceptProposal, **version)
             elif value <= 0:
                 yield self.make(RejectProposal, **version)
@@ -383,7 +398,8 @@ class _Policy:
         if condition is not None and p.mediation is not None and (value <= 0 or haggle):
             clause, option = condition
             yield self.make(AcceptWithConditions, clause=clause, option=option, **version)
-        if value > 0:
+        # Half its aspiration: a mediator's text is worth meeting half-way.
+        if value > max(0.0, self.aspiration() / 2):
             yield self.make(AcceptProposal, **version)
         else:
             yield self.make(RejectProposal, **version)
@@ -465,7 +481,12 @@ class _Policy:
                 continue
             top = suspects[0] if suspects else None
             second = suspects[1][1] if len(suspects) > 1 else 0
-            clear = top is not None and top[1] >= 60 and top[1] >= 2 * second and top[0] != self.me
+            # How sure it must be before it names a culprit: an assertive
+            # delegation goes public on thinner evidence (and is wrong more).
+            sure = 90 - 50 * self.conduct.assertiveness
+            clear = (
+                top is not None and top[1] >= sure and top[1] >= 2 * second and top[0] != self.me
+            )
             if (
                 clear
                 and top is not None
@@ -475,6 +496,8 @@ class _Policy:
                 )
             ):
                 yield self.make(Attribute, incident=incident.id, culprit=top[0])
+                if mine:
+                    yield from self.response_to(incident.id, top[0])
                 continue
             investigated = incident.id in self.view.investigated
             rounds_ago = self.view.public.round - incident.round
@@ -483,6 +506,30 @@ class _Policy:
                     continue
                 self.budget -= self.rules.investigate_cost
                 yield self.make(Investigate, incident=incident.id)
+
+    def response_to(self, incident_id: str, culprit: str) -> Iterator[Any]:
+        """A diplomatic measure right after accusing someone of an operation
+        against this state: likelier and harder the more assertive and the
+        less cooperative it is (EU Cyber Diplomacy Toolbox)."""
+        target = culprit if culprit in self.state.delegations else self.state.group_state(culprit)
+        if target is None or target == self.me:
+            return
+        chance = self.conduct.assertiveness * (1 - self.conduct.cooperativeness / 2)
+        if _stable(self.state, "measure", incident_id, self.me) >= chance:
+            return
+        budget = self.budget - self.rules.attribute_cost
+        harshness = self.conduct.assertiveness * (1.5 - self.conduct.cooperativeness)
+        cap = 15 * harshness
+        options = [
+            r
+            for r in self.catalogs.responses.values()
+            if r.tension > 0 and r.tension <= cap and budget - r.cost >= RESERVE - 1
+        ]
+        if not options:
+            return
+        response = max(options, key=lambda r: (r.tension, r.target_reputation, r.id))
+        self.budget = budget - response.cost + self.rules.attribute_cost
+        yield self.make(TakeMeasure, response=response.id, target=target)
 
     # 5. mediation requests
 

@@ -20,6 +20,7 @@ from game.commands import (
     MarkReady,
     RequestMediation,
     StandDown,
+    TakeMeasure,
 )
 from game.engine import apply, decide
 from game.scenario import Conduct
@@ -205,3 +206,68 @@ def test_it_asks_for_crisis_mediation_with_a_state_at_most_once_a_round(name: st
             if final.proposals[m.proposal].proposer == "mediator"
         ]
         assert len(crisis_talks) == len(set(crisis_talks)), f"{name} seed {seed}"
+
+
+def _hit_alba(sc) -> Table:
+    """Alba (a computer) is hit in round 1; Ana holds cyra."""
+    t = Table(sc)
+    t.do("join_game", ANA, state="cyra")
+    t.do("fill_seats")
+    t.do("start_game")
+    return t
+
+
+def _passes(t: Table, state_id: str, n: int = 6) -> list:
+    sent: list = []
+    for _ in range(n):
+        cmds = commands(t, state_id)
+        for c in cmds:
+            t.do_command(c)
+        sent += cmds
+    return sent
+
+
+def test_an_assertive_delegation_follows_its_attribution_with_a_diplomatic_measure() -> None:
+    t = _hit_alba(with_conduct("alba", assertiveness=1.0, cooperativeness=0.0))
+    sent = _passes(t, "alba")
+    attributions = of(sent, Attribute)
+    measures = of(sent, TakeMeasure)
+    assert attributions and measures
+    accused = {t.s.group_state(a.culprit) or a.culprit for a in attributions}
+    assert {m.target for m in measures} <= accused
+    assert len(measures) <= len(attributions)  # one answer per accusation, not one a pass
+
+
+def test_a_restrained_delegation_neither_accuses_nor_retaliates() -> None:
+    t = _hit_alba(with_conduct("alba", assertiveness=0.0, cooperativeness=1.0))
+    sent = _passes(t, "alba")
+    assert not of(sent, Attribute) and not of(sent, TakeMeasure)
+
+
+def test_an_uncooperative_delegation_does_not_take_every_cbm_offered() -> None:
+    """Cooperativeness sets how readily it accepts: an uncooperative state
+    holds out early for more; a cooperative one takes the CBM."""
+    answers = {}
+    for cooperativeness in (0.0, 1.0):
+        t = table(with_conduct("borea", cooperativeness=cooperativeness))
+        t.do("propose_cbm", ANA, cbm="hotline", parties=["borea"])
+        answers[cooperativeness] = of(_passes(t, "borea", 3), AcceptProposal)
+    assert answers[1.0] and not answers[0.0]
+
+
+def test_conduct_moves_the_outcome_of_whole_games() -> None:
+    """Assertive, uncooperative, unreliable delegations end games more tense
+    than restrained, cooperative, reliable ones (same scenario, same seeds)."""
+    from game.autoplay import play_out
+
+    def final_tension(conduct: Conduct) -> float:
+        profiles = [p.model_copy(update={"conduct": conduct}) for p in states()]
+        total = 0
+        for seed in range(1, 6):
+            _, final = play_out(scenario(states=profiles), seed, START)
+            total += max(r.tension for r in final.relations.values())
+        return total / 5
+
+    hawks = final_tension(Conduct(reliability=0.2, assertiveness=0.9, cooperativeness=0.1))
+    doves = final_tension(Conduct(reliability=1.0, assertiveness=0.1, cooperativeness=0.9))
+    assert hawks > doves + 10
