@@ -570,3 +570,172 @@ def test_the_game_replays_exactly_from_its_event_log():
     again.do("advance_round")
     again.do("advance_round")
     assert again.s == t.s
+
+
+# --- the audit: each rule checked to the letter -------------------------------------------
+
+
+def _notices(t, command, actor=None, **fields):
+    from game.narrate import notices_for
+
+    before = t.s
+    events = t.do(command, actor, **fields) if actor else t.do(command, **fields)
+    return events, notices_for(before, events, t.s)
+
+
+def test_accept_with_conditions_with_the_builtin_mediator_changes_one_clause_only():
+    """The built-in mediator proposes the next revision when a party answers
+    'accept with conditions' on one clause (one clause at a time)."""
+    t = started(quiet())
+    t.do(
+        "propose_agreement",
+        ANA,
+        parties=["borea"],
+        clauses={"spare-energy": "full", "contacts": "24-7", "ip": "verified"},
+    )
+    t.do("request_mediation", ANA, proposal="P1")
+    t.do("consent_mediation", BEN, mediation="M1")
+    text = t.s.proposals["P1"]
+    assert text.current.by == "mediator"
+    clause, option = "contacts", "desk"
+    if text.terms.clauses[clause] == option:
+        option = "24-7"
+    t.do(
+        "accept_with_conditions",
+        ANA,
+        proposal="P1",
+        version=text.version,
+        clause=clause,
+        option=option,
+    )
+    revised = t.s.proposals["P1"]
+    assert revised.version == text.version + 1 and revised.current.by == "mediator"
+    changed = {c for c in text.terms.clauses if text.terms.clauses[c] != revised.terms.clauses[c]}
+    assert changed == {clause}
+    assert revised.accepted_by == ["alba"]
+
+
+def test_arbitration_does_not_bind_unless_every_party_consented():
+    """Parties may pre-consent to arbitration; then the mediator's ruling
+    binds — only then: with one party's consent a rejected text fails."""
+    t = started(quiet())
+    t.do("propose_agreement", ANA, parties=["borea"], clauses={"ip": "verified"})
+    t.do("request_mediation", ANA, proposal="P1", arbitration=True)
+    t.do("consent_mediation", BEN, mediation="M1")
+    version = t.s.proposals["P1"].version
+    events = t.do("reject_proposal", BEN, proposal="P1", version=version)
+    assert "arbitration_ruled" not in t.types(events)
+    assert t.types(events)[-1] == "mediation_failed"
+    assert t.s.proposals["P1"].status == "rejected"
+
+
+def test_a_leak_is_public_news_of_existence_and_parties_never_the_words():
+    """A leak (its existence and parties, not its words) … is public news."""
+    t = started(quiet(leak_chance=1.0))
+    t.do("open_backchannel", ANA, states=["borea"])
+    t.do("whisper", BEN, channel="B1", text="our secret price is the grid")
+    _, notices = _notices(t, "advance_round")
+    leaks = [n for n in notices if "Leak" in n.title]
+    assert leaks and all(n.audience.kind == "public" for n in leaks)
+    public = " ".join(n.model_dump_json() for n in notices if n.audience.kind == "public")
+    assert "secret price" not in public
+    assert "Alba" in leaks[0].body and "Borea" in leaks[0].body
+
+
+def test_technology_inject_is_covered_by_a_cbm_in_force_too():
+    """… raises severity unless a norm or CBM covers it."""
+    t = started(quiet())
+    tech = TechnologyInject(round=1, headline="AI", sectors=["energy"], covered_by_cbms=["vdp"])
+    t.do("inject_event", inject=tech)
+    assert strike(t, severity=2)[0].incident.severity == 3
+    in_force_cbm(t, "vdp")
+    # (the vulnerability-disclosure CBM also softens by one on its own)
+    assert strike(t, severity=3)[0].incident.severity == 3 - 1
+
+
+def test_a_data_preservation_clause_makes_cooperation_requests_succeed_at_once():
+    """Budapest-style expedited data preservation: between the parties of a
+    data-preservation clause in force, a cooperation request succeeds at once."""
+    t = started(quiet())
+    t.do("propose_agreement", BEN, parties=["cyra"], clauses={"preserve": "yes"})
+    t.do("accept_proposal", CAT, proposal="P1")
+    t.do("advance_round")
+    strike(t, victim="borea", author="gang", template="ransom")
+    incident = max(t.s.incidents, key=lambda x: int(x[1:]))
+    events = t.do("propose_cooperation", BEN, incident=incident, requested="cyra")
+    assert "agreement_reached" in t.types(events)
+    events = t.do("advance_round")
+    assert t.s.incidents[incident].status == "closed"
+
+
+def test_consensus_forum_adopts_when_every_state_votes_yes():
+    """… (or consensus): no objection and everyone voted."""
+    t = started(quiet(forum_majority=1.0))
+    t.do("propose_norm", CAT, norm="no-ci-attacks")
+    t.do("cast_vote", ANA, proposal="P1", vote="yes")
+    events = t.do("cast_vote", BEN, proposal="P1", vote="yes")
+    assert events[-1].type == "forum_vote_closed" and events[-1].adopted
+
+
+def test_a_crisis_is_told_to_everyone_in_public():
+    """Any pair at ≥ 80 is a crisis (everyone is told)."""
+    t = started(quiet(starting_tension=70))
+    from game.narrate import notices_for
+
+    before = t.s
+    events = strike(t, severity=2)
+    crisis = [n for n in notices_for(before, events, t.s) if "Crisis" in n.title]
+    assert crisis and [n.audience.kind for n in crisis] == ["public"]
+
+
+def _keys(data) -> set[str]:
+    if isinstance(data, dict):
+        return set(data) | {k for v in data.values() for k in _keys(v)}
+    if isinstance(data, list):
+        return {k for v in data for k in _keys(v)}
+    return set()
+
+
+def test_no_view_but_the_owners_and_the_moderators_holds_objectives_or_weights():
+    """One delegation's secret objectives and interest weights never appear in
+    another audience's view (the moderator, who runs the game, sees all)."""
+    from game.views import delegation_view, mediator_view, moderator_view, public_view
+
+    t = started(quiet())
+    t.do("propose_agreement", ANA, parties=["borea"], clauses={"ip": "verified"})
+    t.do("request_mediation", ANA, proposal="P1")
+    t.do("consent_mediation", BEN, mediation="M1")
+    t.do("open_backchannel", ANA, states=["borea"], with_mediator=True)
+    for owner in t.s.state_ids:
+        secrets = [o.description for o in t.s.profile(owner).objectives]
+        views = [public_view(t.s).model_dump_json(), mediator_view(t.s).model_dump_json()]
+        views += [delegation_view(t.s, x).model_dump_json() for x in t.s.state_ids if x != owner]
+        for view in views:
+            assert not any(s in view for s in secrets)
+        for shared in (public_view(t.s), mediator_view(t.s)):
+            assert "interests" not in _keys(shared.model_dump())
+        mine = delegation_view(t.s, owner)
+        assert [o.objective.description for o in mine.objectives] == secrets
+        assert mine.interests == dict(t.s.profile(owner).interests)
+    everything = str(moderator_view(t.s))
+    assert all(o.description in everything for o in t.s.profile("alba").objectives)
+
+
+def test_right_attribution_of_an_operation_against_protected_infrastructure_costs_double():
+    """Adopted norms change the rules (e.g. "no operations against critical
+    infrastructure": a correctly attributed breach costs double reputation)."""
+    plain = started(quiet())
+    normed = started(quiet())
+    normed.do("propose_norm", CAT, norm="no-ci-attacks")
+    normed.do("cast_vote", ANA, proposal="P1", vote="yes")
+    normed.do("cast_vote", BEN, proposal="P1", vote="yes")
+    normed.do("advance_round")
+    plain.do("advance_round")
+    losses = []
+    for t in (plain, normed):
+        strike(t)  # energy, by borea
+        before = t.s.delegations["borea"].reputation
+        incident = max(t.s.incidents, key=lambda x: int(x[1:]))
+        t.do("attribute", ANA, incident=incident, culprit="borea")
+        losses.append(before - t.s.delegations["borea"].reputation)
+    assert losses[1] == 2 * losses[0] > 0
