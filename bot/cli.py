@@ -416,12 +416,35 @@ def _scenario_table() -> str:
     return "Scenarios:\n" + "\n".join(rows)
 
 
+def _usable_db(path: Path) -> None:
+    """A database path the commands that create games can use: its folder
+    exists or can be made, and it is not a folder itself."""
+    hint = "Give another --db PATH (or set DETENTE_DB)."
+    if path.is_dir():
+        raise CliError(f"Cannot use {path} as the database: it is a folder. {hint}")
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise CliError(
+                    f"Cannot use {path} as the database: {folder} is not a folder. {hint}"
+                )
+            break
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CliError(
+            f"Cannot use {path} as the database: {reason} ({exc.filename}). {hint}"
+        ) from None
+
+
 def _user_error_message(exc: Exception) -> str | None:
     """The message of an error that is the user's to fix (an unknown game, a
     broken scenario file), or None for a bug."""
+    from adapters.console.play import PlayError
     from bot.export import GameNotFound
 
-    if isinstance(exc, GameNotFound):
+    if isinstance(exc, GameNotFound | PlayError):
         return exc.message
     try:
         from bot.content import ContentError
@@ -439,6 +462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         db = getattr(args, "db", None)
         settings = settings.with_overrides(db=db)
+        if args.handler in (cmd_demo, cmd_play, cmd_run):
+            _usable_db(settings.db_path)
         return args.handler(args, settings)
     except SettingsError as exc:
         err(exc.message)

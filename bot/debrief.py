@@ -59,34 +59,57 @@ from game.scenario import CatalogEntry, Scenario
 from game.state import MEDIATOR, GameState, Proposal, Terms, pair_of
 
 # What each kind of move mirrors, for the moves a catalog entry does not name.
+# Facts from CONTENT-REFERENCE.md only: no date, article or quotation that
+# it does not give (tests/cli/test_debrief.py checks the dates).
 MOVE_INSTRUMENTS: tuple[tuple[str, str], ...] = (
     (
         "Confidence-building measures",
-        "OSCE Permanent Council Decisions 1106 (2013) and 1202 (2015): the sixteen cyber/ICT CBMs",
+        "OSCE Permanent Council Decisions 1106 (December 2013, the initial eleven) and 1202 "
+        "(March 2016, five more): contact points, consultations, protected communication "
+        "channels, public–private partnerships, cooperation to protect critical infrastructure",
+    ),
+    (
+        "Bilateral agreements",
+        "bilateral precedents: the United States–Russia cyber CBMs (June 2013: a hotline between "
+        "cybersecurity coordinators, CERT-to-CERT exchange) and the United States–China "
+        "understanding (September 2015: no cyber-enabled theft of intellectual property for "
+        "commercial advantage)",
     ),
     (
         "Forum norms",
-        "the UN GGE 2015 report (A/70/174): eleven voluntary norms, endorsed by the UN General Assembly",
+        "the UN GGE 2015 report (A/70/174), para. 13: eleven voluntary, non-binding norms of "
+        "responsible state behaviour, reaffirmed by the Open-Ended Working Group",
     ),
     (
         "Cooperation requests",
-        "the Budapest Convention on Cybercrime (2001): 24/7 points of contact, expedited data preservation",
+        "the Council of Europe Convention on Cybercrime (Budapest, opened for signature November "
+        "2001): expedited preservation of stored data (Art. 29), the 24/7 network of contact "
+        "points (Art. 35), mutual legal assistance",
     ),
     (
         "Diplomatic responses",
-        "the EU Cyber Diplomacy Toolbox (2017): statements, démarches, restrictive measures",
+        "the EU Cyber Diplomacy Toolbox (2017): a joint diplomatic response to malicious cyber "
+        "activities, up to restrictive measures (sanctions)",
     ),
     (
-        "Public attribution",
-        "state practice of public attribution (e.g. joint statements naming a state or its proxies)",
-    ),
-    (
-        "Mediation and arbitration",
-        "the UN Charter, Article 33: peaceful settlement by negotiation, mediation, arbitration",
+        "Investigation and public attribution",
+        "the UN GGE 2015 report, norm (b): when an incident occurs, consider all relevant "
+        "information, including its larger context and the difficulty of attribution",
     ),
     (
         "Capacity building",
-        "the UN GGE 2015 report's capacity-building recommendations; the Global Forum on Cyber Expertise",
+        "the UN GGE 2015 report, norm (h): respond to requests for assistance from a state whose "
+        "critical infrastructure is attacked; capacity building for less-resourced states",
+    ),
+    (
+        "Private-sector partners",
+        "the Paris Call for Trust and Security in Cyberspace (2018) and the Cybersecurity Tech "
+        "Accord (2018): companies and civil society working with states",
+    ),
+    (
+        "Mediation and arbitration",
+        "peaceful settlement of disputes by a third party: good offices, a single negotiating "
+        "text, and a binding ruling only where every party consented beforehand",
     ),
 )
 
@@ -243,11 +266,18 @@ def tension_series(state: GameState, events: Sequence[Event]) -> dict[str, list[
             for pair, tension in event.tension.items():
                 series.setdefault(pair, [(0, start)]).append((event.round, tension))
     if state.phase == "ended":
+        # The game ends inside a round (conflict, the moderator): every pair
+        # gets a point at that round, so every line reaches the end.
         last_round = max((points[-1][0] for points in series.values()), default=0)
+        final = max(last_round, state.round)
         for pair, points in series.items():
             current = state.relations[pair].tension if pair in state.relations else None
-            if current is not None and points[-1][1] != current:
-                points.append((max(last_round, state.round), current))
+            if current is None:
+                continue
+            if points[-1][0] == final:
+                points[-1] = (final, current)
+            elif points[-1][1] != current or final > points[-1][0]:
+                points.append((final, current))
     return series
 
 
@@ -562,7 +592,11 @@ def _proposal_order(p: Proposal) -> int:
 
 def write_tension_chart(state: GameState, events: Sequence[Event], path: Path) -> Path:
     """Tension per pair over the rounds, with the crisis and conflict lines,
-    as a PNG. Deterministic: the same game gives the same file."""
+    as a PNG. Deterministic: the same game gives the same file.
+
+    Readable with many pairs (a six-state scenario has fifteen): the legend
+    sits outside the plot, and colours and line styles combine so no two
+    pairs look alike."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -570,29 +604,52 @@ def write_tension_chart(state: GameState, events: Sequence[Event], path: Path) -
     from matplotlib.figure import Figure
 
     series = tension_series(state, events)
-    figure = Figure(figsize=(8, 4.5), dpi=100)
+    pairs = sorted(series)
+    many = len(pairs) > 6
+    figure = Figure(figsize=(11 if many else 8, 5.5 if many else 4.5), dpi=100)
     axes = figure.add_subplot()
-    for pair in sorted(series):
+    colours = plt.get_cmap("tab20" if len(pairs) > 10 else "tab10").colors
+    styles = ("-", "--", "-.", ":")
+    markers = ("o", "s", "^", "D", "v")
+    for index, pair in enumerate(pairs):
         rounds = [r for r, _ in series[pair]]
         values = [t for _, t in series[pair]]
-        axes.plot(rounds, values, marker="o", linewidth=2, label=_ascii_pair(state, pair))
-    crisis = state.rules.crisis_at
-    axes.axhline(crisis, color="tab:orange", linestyle="--", linewidth=1)
-    axes.axhline(state.rules.conflict_at, color="tab:red", linestyle=":", linewidth=1)
+        axes.plot(
+            rounds,
+            values,
+            color=colours[index % len(colours)],
+            linestyle=styles[(index // len(colours)) % len(styles)],
+            marker=markers[index % len(markers)],
+            markersize=4,
+            linewidth=2,
+            label=_ascii_pair(state, pair),
+        )
+    crisis, conflict = state.rules.crisis_at, state.rules.conflict_at
+    axes.axhline(crisis, color="black", linestyle="--", linewidth=1, label=f"crisis ({crisis})")
+    axes.axhline(
+        conflict, color="black", linestyle=":", linewidth=2, label=f"conflict ({conflict})"
+    )
     last = max((r for points in series.values() for r, _ in points), default=1)
-    axes.text(max(1, last), crisis + 1, "crisis ", color="tab:orange", fontsize=8, ha="right")
     axes.set_ylim(0, 105)
     axes.set_xlim(0, max(1, last))
     axes.set_xticks(range(0, max(1, last) + 1))
-    axes.set_xlabel("round")
-    axes.set_ylabel("tension")
-    axes.set_title(f"Tension per pair — {state.scenario.title}")
+    axes.set_xlabel("round (0 = start)")
+    axes.set_ylabel("tension (0–100)")
+    ending = ""
+    if state.phase == "ended":
+        ending = " — ended in cyber conflict" if state.ended_reason == "conflict" else ""
+    axes.set_title(f"Tension per pair — {state.scenario.title}{ending}")
     axes.grid(True, alpha=0.3)
-    if len(series) <= 15:
-        axes.legend(loc="upper left", fontsize=8, ncol=2 if len(series) > 5 else 1)
-    figure.tight_layout()
+    axes.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        title="pair",
+        title_fontsize=8,
+        frameon=False,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", metadata={"Software": None})
+    figure.savefig(path, format="png", metadata={"Software": None}, bbox_inches="tight")
     plt.close("all")
     return path
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from adapters.console.render import directory_from_state, render_notice
+from adapters.console.render import directory_from_state, group_identical, render_notice
 from bot.debrief import debrief_markdown, stability_score
 from bot.store import GameSummary
 from game.engine import EVENT_ADAPTER, apply
@@ -128,11 +128,23 @@ def transcript_entries(events: list[Event]) -> list[tuple[int, Any, GameState]]:
 
 
 def render_transcript(events: list[Event]) -> str:
+    """Every notice as the terminal shows it, `#seq` first; the notices an
+    event sent in the same words to several audiences are one block with
+    several labels."""
     blocks = []
-    for seq, notice, after in transcript_entries(events):
+    entries = transcript_entries(events)
+    start = 0
+    while start < len(entries):
+        seq, _, after = entries[start]
+        end = start
+        while end < len(entries) and entries[end][0] == seq:
+            end += 1
         directory = directory_from_state(after)
-        text = render_notice(notice, directory, now=getattr(events[seq - 1], "at", None)).text
-        blocks.append(f"#{seq} {text}")
+        now = getattr(events[seq - 1], "at", None)
+        for notice, audiences in group_identical(e[1] for e in entries[start:end]):
+            text = render_notice(notice, directory, now=now, also=audiences[1:]).text
+            blocks.append(f"#{seq} {text}")
+        start = end
     return "\n".join(blocks)
 
 

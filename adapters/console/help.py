@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import textwrap
 
 from adapters.console.parser import VERBS, Known
 from game.commands import AcceptWithConditions, CloseBackchannel
+from game.scenario import SECTORS
 
 VERB_SUMMARY = {
     "game": "the session: join, pick a state, start, status; moderator: pause, advance, end …",
@@ -63,7 +65,10 @@ EXAMPLES = {
     ("propose", "cooperation"): ["propose cooperation I1 {state}"],
     ("respond", "accept"): ["respond accept P1", "respond accept P1 2 if {clause}={option}"],
     ("respond", "reject"): ["respond reject P1"],
-    ("respond", "counter"): ["respond counter P1 {clause}={option}"],
+    ("respond", "counter"): [
+        "respond counter P1 1 {clause}={option}",
+        "respond counter P2 1 cbm={cbm}",
+    ],
     ("talk", "say"): ["talk say We call on all parties to show restraint."],
     ("talk", "backchannel"): ["talk backchannel open {state}", "talk backchannel close B1"],
     ("talk", "whisper"): ["talk whisper B1 Could you live with a hotline first?"],
@@ -77,6 +82,22 @@ EXAMPLES = {
     ("mediate", "text"): ["mediate text M1 {clause}={option}"],
     ("mediate", "cooloff"): ["mediate cooloff 10"],
 }
+
+
+# Commands whose docstring has a usage line only.
+MISSING_DESCRIPTIONS = {
+    ("mediate", "deadline"): "The mediator sets the minutes the parties have to answer its text.",
+    ("respond", "reject"): "Turn the proposal down (its current version, or the version named).",
+    ("respond", "withdraw"): "Take back a proposal you tabled, before it is agreed.",
+    ("forum", "vote"): "Your state's vote on a norm tabled at the forum; it closes when all voted "
+    "or at its deadline.",
+}
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence, not cut at an abbreviation ("e.g.", "i.e.")."""
+    protected = text.replace("e.g. ", "e.g.\0").replace("i.e. ", "i.e.\0")
+    return protected.split(". ")[0].rstrip(".").replace("\0", " ")
 
 
 def _docstring_usage(verb: str, sub: str) -> tuple[str, str]:
@@ -98,6 +119,7 @@ def _docstring_usage(verb: str, sub: str) -> tuple[str, str]:
         )
     if verb == "game" and sub == "ready":
         usage = "game " + usage
+    description = description or MISSING_DESCRIPTIONS.get((verb, sub), "")
     description = description[:1].upper() + description[1:]
     if description and not description.endswith("."):
         description += "."
@@ -159,7 +181,7 @@ def help_text(words: tuple[str, ...] = (), known: Known | None = None) -> str:
         entries = [_docstring_usage(verb, sub) for sub in subs]
         width = min(48, max(len(u) for u, _ in entries))
         for usage_line, description in entries:
-            first_sentence = description.split(". ")[0].rstrip(".")
+            first_sentence = _first_sentence(description)
             pad = usage_line if len(usage_line) <= width else usage_line + "\n" + " " * (width + 2)
             lines.append(f"  {pad:<{width}}  {first_sentence}")
         lines.append(f"Type `help {verb} SUB` for details and examples.")
@@ -177,4 +199,67 @@ def help_text(words: tuple[str, ...] = (), known: Known | None = None) -> str:
     if examples:
         lines.append("Examples:")
         lines += [f"  {e}" for e in examples]
+    lines += _catalog_lines(verb, sub, known)
     return "\n".join(lines)
+
+
+def _listing(title: str, ids: list[str]) -> list[str]:
+    if not ids:
+        return []
+    return [
+        title,
+        *textwrap.wrap(
+            ", ".join(ids),
+            width=96,
+            initial_indent="  ",
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ),
+    ]
+
+
+def _clause_lines(known: Known) -> list[str]:
+    if not known.clauses:
+        return []
+    lines = ["Clauses and their options (<clause>=<option>; a unique part of an id will do):"]
+    width = max(len(c) for c in known.clauses)
+    for clause, options in known.clauses.items():
+        lines.append(f"  {clause:<{width}}  {' | '.join(options)}")
+    return lines
+
+
+def _catalog_lines(verb: str, sub: str, known: Known | None) -> list[str]:
+    """The game's own ids a command takes (the terminal's autocomplete)."""
+    if known is None:
+        return []
+    cbms, norms = list(known.cbms), list(known.norms)
+    match (verb, sub):
+        case ("propose", "cbm"):
+            return _listing("Measures in this game:", cbms)
+        case ("propose", "norm"):
+            return _listing("Norms in this game:", norms)
+        case ("propose", "agreement") | ("mediate", "text" | "revise" | "rule"):
+            return _clause_lines(known)
+        case ("respond", "counter"):
+            return [
+                "A counter-offer is a new version: name only the terms you change, the rest "
+                "stay. The Counter action under a proposal shows its current terms and options.",
+                *_clause_lines(known),
+                *_listing("Measures (cbm=…):", cbms),
+                *_listing("Sectors (sector=…):", list(SECTORS)),
+            ]
+        case ("respond", "accept"):
+            return _clause_lines(known)
+        case ("intel", "investigate"):
+            return _listing("Actors in this game:", list(known.actors))
+        case ("intel", "engage"):
+            return [
+                *_listing("Actors in this game:", list(known.actors)),
+                *_listing("Sectors:", list(SECTORS)),
+            ]
+        case ("intel", "measure"):
+            return _listing("Responses in this game:", list(known.responses))
+        case ("propose", "assistance"):
+            return _listing("Sectors:", list(SECTORS))
+    return []

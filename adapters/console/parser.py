@@ -283,9 +283,12 @@ def parse(text: str, known: Known | None = None) -> Intent:
     sub = rest[0].lower()
     if sub not in VERBS[head]:
         close = suggest(sub, VERBS[head])
+        hint = _did_you_mean([f"{head} {c}" for c in close]) or f"Type `help {head}`."
+        tail = " ".join(rest[1:])
+        if close and tail:
+            hint += f" Type `{head} {close[0]} {tail}`."
         raise ParseError(
-            f"`{head}` has no subcommand '{sub}'. It has: {', '.join(VERBS[head])}.",
-            _did_you_mean([f"{head} {c}" for c in close]) or f"Type `help {head}`.",
+            f"`{head}` has no subcommand '{sub}'. It has: {', '.join(VERBS[head])}.", hint
         )
     args = rest[1:]
     raw_rest = _rest_of_line(text, 3 if _has_prefix(text) else 2)
@@ -324,6 +327,9 @@ def _unknown_verb(head: str, words: list[str]) -> ParseError:
         subs = {s: v for v, ss in VERBS.items() for s in ss}
         close = [f"{subs[s]} {s}" for s in suggest(head, subs)]
     hint = _did_you_mean(close) or "Type `help` for the list of commands."
+    rest = " ".join(words[1:])
+    if close and rest:  # the whole line as it was probably meant, ready to retype
+        hint += f" Type `{close[0]} {rest}`."
     return ParseError(f"Unknown command '{head}'.", hint)
 
 
@@ -354,9 +360,30 @@ class _Args:
 # --- resolving names ----------------------------------------------------------------------
 
 
-def resolve(value: str, known: Iterable[str] | Mapping[str, str], what: str) -> str:
+# Where the ids of each kind are listed, for the hint of a name not found.
+_WHERE_LISTED = {
+    "state": "`game status` lists the states",
+    "state or group": "`game status` lists the states; evidence names the groups",
+    "clause": "`help propose agreement` lists the clauses and their options",
+    "CBM": "`help propose cbm` lists the measures",
+    "norm": "`help propose norm` lists the norms",
+    "actor": "`help intel engage` lists the actors",
+    "response": "`help intel measure` lists the responses",
+}
+
+
+def resolve(
+    value: str,
+    known: Iterable[str] | Mapping[str, str],
+    what: str,
+    *,
+    plural: str | None = None,
+    listed: str | None = None,
+) -> str:
     """An id from what the player typed: the id itself in any case, a display
-    name (for mappings id -> name), or a unique prefix or part of an id."""
+    name (for mappings id -> name), or a unique prefix or part of an id.
+    `what` names the kind in messages ("CBM"), `plural` its plural when not
+    `what` + s ("options of no-ip-theft"); `listed` says where the player finds the ids (a hint)."""
     ids = list(known.keys()) if isinstance(known, Mapping) else list(known)
     if not ids:
         return value
@@ -381,9 +408,10 @@ def resolve(value: str, known: Iterable[str] | Mapping[str, str], what: str) -> 
             )
     close = suggest(value, ids)
     listing = ", ".join(sorted(ids)) if len(ids) <= 12 else f"{len(ids)} of them"
+    where = listed or _WHERE_LISTED.get(what, f"`help` says where to find the {what}s")
     raise ParseError(
-        f"No {what} '{value}'. Known {what}s: {listing}.",
-        _did_you_mean(close, quote=False) or f"Type `me` or `game status` to see the {what}s.",
+        f"No {what} '{value}'. Known {plural or what + 's'}: {listing}.",
+        _did_you_mean(close, quote=False) or where[:1].upper() + where[1:] + ".",
     )
 
 
@@ -476,7 +504,17 @@ def _terms(a: _Args, words: list[str]) -> tuple[dict[str, str], dict[str, str]]:
             continue
         clause = resolve(key, list(a.known.clauses), "clause")
         options = list(a.known.clauses.get(clause, ()))
-        clauses[clause] = resolve(value, options, f"option of {clause}") if options else value
+        clauses[clause] = (
+            resolve(
+                value,
+                options,
+                f"option of {clause}",
+                plural=f"options of {clause}",
+                listed="`help propose agreement` lists every clause and its options",
+            )
+            if options
+            else value
+        )
     return clauses, named
 
 

@@ -15,17 +15,20 @@ same database resumes your last unfinished game.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import re
+import signal
 import sys
+import textwrap
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 from adapters.console.help import help_text
 from adapters.console.parser import CommandIntent, Known, LocalIntent, ParseError, parse
-from adapters.console.render import render_notice
+from adapters.console.render import neutralise_mentions, render_notice
 from adapters.console.session import (
     Table,
     TerminalView,
@@ -37,7 +40,7 @@ from bot.debrief import debrief_markdown, write_debrief
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from game.base import PlayerRef
-from game.commands import CreateGame, FillSeats, JoinGame, StartGame
+from game.commands import CreateGame, FillSeats, JoinGame, LeaveGame, StartGame
 from game.permissions import TABLE
 from game.state import GameState
 
@@ -99,6 +102,17 @@ async def _choose_game(
             return latest.game_id, True
     numbers = [int(g.game_id.split("-")[1]) for g in played if g.game_id.split("-")[1].isdigit()]
     return f"play-{max(numbers, default=0) + 1}", False
+
+
+def _read_line(prompt: str) -> str:
+    """input() with Ctrl-C raising KeyboardInterrupt at once (asyncio.run
+    would otherwise only cancel the game loop once the line is typed)."""
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return input(prompt)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class PlaySession:
@@ -184,21 +198,30 @@ class PlaySession:
 
     async def run(self, stdin) -> int:  # noqa: ANN001 - a text stream
         interactive = stdin.isatty()
+        if interactive and stdin is sys.stdin:
+            with contextlib.suppress(ImportError):  # not on every platform
+                import readline  # noqa: F401 - line editing and history for input()
         await self.table.flush()
         while True:
             state = await self.state()
             if state.phase == "ended":
                 await self.finish(state)
                 return 0
-            if interactive:
-                sys.stdout.write(self.prompt(state))
-                sys.stdout.flush()
-            line = stdin.readline()
+            try:
+                if interactive and stdin is sys.stdin:
+                    line = _read_line(self.prompt(state)) + "\n"
+                else:
+                    line = stdin.readline()
+            except EOFError:
+                line = ""
+            except KeyboardInterrupt:  # Ctrl-C at the prompt leaves, as `quit` does
+                self.say("")
+                line = ""
             if not line:
                 break
             line = line.strip()
             if not interactive and line:
-                self.say(f"> {line}")
+                self.say(f"> {neutralise_mentions(line)}")  # the echo of piped input
             if not await self.handle_line(line, state):
                 break
         self.say(
@@ -300,7 +323,17 @@ class PlaySession:
             return
         for notice in reply.notices:
             self.say(render_notice(notice, directory, now=self.table.clock.now()).text)
-        if not reply.notices and self.table.publisher.printed == printed:
+        if isinstance(command, LeaveGame):
+            seat = state.seat_of(self.me.key)
+            if seat is not None and seat.state is not None:
+                self.say(
+                    f"✓ You left {state.name_of(seat.state)}'s seat; a computer delegation holds "
+                    f"it until someone takes it. `game join {seat.state}` takes it back, `quit` "
+                    "leaves the terminal (the game is saved)."
+                )
+            else:
+                self.say("✓ You left the game. `game join STATE` takes a seat again.")
+        elif not reply.notices and self.table.publisher.printed == printed:
             self.say(f"✓ {reply.message}")
         self.table.clock.advance_to(self.table.clock.now() + STEP)
         await self.settle()
@@ -359,6 +392,14 @@ def status_text(state: GameState, me: PlayerRef) -> str:
     if view.in_force:
         lines.append("In force: " + "; ".join(f"{p.id} {p.summary}" for p in view.in_force))
     seat = state.seat_of(me.key)
+    mine = seat.state if seat is not None else None
+    channels = [c for c in state.backchannels.values() if mine in c.states and c.open]
+    if channels:
+        lines.append("Your back-channels:")
+        for c in channels:
+            members = " – ".join(state.name_of(s) for s in c.states)
+            mediator = " (with the mediator)" if c.mediator else ""
+            lines.append(f"  {c.id} {members}{mediator} — `talk whisper {c.id} <text>`")
     if seat is None:
         lines.append("You have no seat: `game join STATE` takes one.")
     return "\n".join(lines)
@@ -373,10 +414,9 @@ def me_text(state: GameState, me: PlayerRef, part: str) -> str:
     v = delegation_view(state, seat.state)
     lines: list[str] = []
     if part in ("", "briefing"):
-        lines += [
-            f"{v.flag} {v.name} — you are {'its lead' if seat.lead else 'a member'}",
-            v.briefing,
-        ]
+        lines.append(f"{v.flag} {v.name} — you are {'its lead' if seat.lead else 'a member'}")
+        for paragraph in v.briefing.splitlines():
+            lines.extend(textwrap.wrap(paragraph, width=100) or [""])
         if v.interests:
             weights = ", ".join(f"{k} {w:+.1f}" for k, w in sorted(v.interests.items()))
             lines.append(f"Interests (private): {weights}")

@@ -14,7 +14,9 @@ games render the same every time.
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -74,6 +76,59 @@ def audience_label(audience: Audience, directory: Directory) -> str:
     return audience.kind  # pragma: no cover - AudienceKind is closed
 
 
+def audience_labels(audiences: Sequence[Audience], directory: Directory) -> str:
+    """The labels of a block shown to several audiences at once, the public
+    first (what the plenary hears, everyone hears), each label once."""
+    ordered = sorted(audiences, key=lambda a: a.kind != "public")
+    labels: list[str] = []
+    for audience in ordered:
+        label = audience_label(audience, directory)
+        if label not in labels:
+            labels.append(label)
+    return " · ".join(labels)
+
+
+# --- player-written text ------------------------------------------------------------
+
+# What would ping people on a chat platform: `@everyone`, `@here`, Discord's
+# `<@123>`, `<@!123>`, `<@&role>`, `<#channel>`, Slack's `<!here>`,
+# `<!channel>`, `<!everyone>`, `<@U123>`. A zero-width space after the `@`
+# or `<` keeps the text readable and makes it inert everywhere.
+_ZWSP = "\u200b"
+_MENTION = re.compile(r"@(?=(everyone|here|channel)\b)|<(?=[@#!])", re.IGNORECASE)
+
+
+def neutralise_mentions(text: str) -> str:
+    """Player-written text with every mass or direct mention made inert."""
+    return _MENTION.sub(lambda m: m.group(0) + _ZWSP, text)
+
+
+def _plain(text: str) -> str:
+    """Markdown emphasis as plain text (a terminal shows the asterisks)."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    return re.sub(r"(?m)^(\s*)_(\S.*?\S)_\s*$", r"\1\2", text)
+
+
+_AUTHOR = re.compile(r"(?P<player>.+) \((?P<flag>\S+) (?P<state>.+)\)")
+
+
+def _speaker(author: str) -> str:
+    """`Borova Federation (🔶 Borova Federation)` (a computer delegation,
+    named after its state) reads `🔶 Borova Federation`."""
+    match = _AUTHOR.fullmatch(author)
+    if match and match["player"] == match["state"]:
+        return f"{match['flag']} {match['state']}"
+    return author
+
+
+def _is_chat(notice: Notice) -> bool:
+    """A statement or a back-channel message whose title only names its speaker."""
+    if not notice.author or notice.kind not in ("statement", "backchannel"):
+        return False
+    speaker = notice.title.split(" — ")[0]
+    return speaker in notice.author
+
+
 # The narrator puts its own marks (☢, ⚠) in titles; errors get one here.
 _MARKS = {"error": "✗ "}
 
@@ -110,18 +165,19 @@ def _wrap(text: str, indent: str = INDENT) -> list[str]:
         if not paragraph.strip():
             lines.append("")
             continue
-        # Keep list items and tables as they are written, just indented.
-        if paragraph.lstrip().startswith(("-", "*", "|", "•")) or len(paragraph) <= WIDTH - len(
-            indent
-        ):
+        # Tables stay as written; list items wrap under their text.
+        if paragraph.lstrip().startswith("|") or len(paragraph) <= WIDTH - len(indent):
             lines.append(indent + paragraph)
             continue
+        stripped = paragraph.lstrip()
+        lead = paragraph[: len(paragraph) - len(stripped)]
+        hanging = "  " if stripped.startswith(("- ", "* ", "• ")) else ""
         lines.extend(
             textwrap.wrap(
-                paragraph,
+                stripped,
                 width=WIDTH,
-                initial_indent=indent,
-                subsequent_indent=indent,
+                initial_indent=indent + lead,
+                subsequent_indent=indent + lead + hanging,
                 break_long_words=False,
                 break_on_hyphens=False,
             )
@@ -135,34 +191,90 @@ class Rendered:
     actions: tuple[Action, ...]  # in the order they were numbered
 
 
+def _form_lines(action: Action) -> list[str]:
+    """The terms a Counter form lets a player change, with their options, so
+    a terminal player can type the counter-offer the form would build."""
+    lines = []
+    for item in action.form:
+        if not item.choices:
+            continue
+        now = f" (now {item.value})" if item.value else ""
+        lines.extend(
+            textwrap.wrap(
+                f"{item.name}={' | '.join(item.choices)}{now}",
+                width=WIDTH,
+                initial_indent=INDENT * 2,
+                subsequent_indent=INDENT * 2 + "  ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    if lines:
+        lines.insert(0, f"{INDENT * 2}change any term as name=option; the options:")
+    return lines
+
+
 def render_notice(
     notice: Notice,
     directory: Directory | None = None,
     *,
     now: datetime | None = None,
     first_action: int = 1,
+    also: Iterable[Audience] = (),
+    forms: bool = False,
 ) -> Rendered:
+    """One notice as a text block. `also`: further audiences the same notice
+    went to (one block, several labels). `forms`: list the terms a Counter
+    form offers under its action (for a player, who may type them)."""
     directory = directory or Directory()
-    label = audience_label(notice.audience, directory)
+    label = audience_labels([notice.audience, *also], directory)
     mark = _MARKS.get(notice.kind, "")
-    speaker = f"{notice.author}: " if notice.author else ""
+    title = neutralise_mentions(_plain(notice.title))
+    body = neutralise_mentions(_plain(notice.body)) if notice.body else ""
     lines: list[str] = []
     if notice.kind == "round":
-        rule = "─" * max(4, WIDTH - len(notice.title) - len(label) - 8)
-        lines.append(f"── [{label}] {notice.title} {rule}")
+        rule = "─" * max(4, WIDTH - len(title) - len(label) - 8)
+        lines.append(f"── [{label}] {title} {rule}")
+    elif _is_chat(notice):
+        speaker = neutralise_mentions(_speaker(notice.author or ""))
+        header = f"[{label}] {speaker}:"
+        if body and "\n" not in body and len(header) + 1 + len(body) <= WIDTH:
+            header, body = f"{header} {body}", ""
+        lines.append(header)
     else:
-        lines.append(f"[{label}] {mark}{speaker}{notice.title}")
-    if notice.body:
-        lines.extend(_wrap(notice.body))
+        speaker = f"{neutralise_mentions(_speaker(notice.author))}: " if notice.author else ""
+        lines.append(f"[{label}] {mark}{speaker}{title}")
+    if body:
+        lines.extend(_wrap(body))
     for f in notice.fields:
-        value_lines = f.value.splitlines() or [""]
-        lines.append(f"{INDENT}{f.name}: {value_lines[0]}")
+        value_lines = neutralise_mentions(_plain(f.value)).splitlines() or [""]
+        lines.append(f"{INDENT}{neutralise_mentions(f.name)}: {value_lines[0]}")
         lines.extend(f"{INDENT}  {extra}" for extra in value_lines[1:])
     if notice.deadline is not None:
         lines.append(f"{INDENT}Deadline: {format_deadline(notice.deadline, now)}")
     for number, action in enumerate(notice.actions, start=first_action):
         lines.append(f"{INDENT}[{number}] {action.label}  →  {action_command(action)}")
+        if forms and action.verb == "respond.counter":
+            lines.extend(_form_lines(action))
     return Rendered("\n".join(lines), tuple(notice.actions))
+
+
+def _same_but_audience(a: Notice, b: Notice) -> bool:
+    return a.model_dump(exclude={"audience"}) == b.model_dump(exclude={"audience"})
+
+
+def group_identical(notices: Iterable[Notice]) -> list[tuple[Notice, tuple[Audience, ...]]]:
+    """Consecutive notices that differ only in their audience, as one notice
+    and every audience it went to (a deal agreed is told to each party, the
+    mediator and the plenary in the same words: one block reads better)."""
+    groups: list[tuple[Notice, list[Audience]]] = []
+    for notice in notices:
+        if groups and _same_but_audience(groups[-1][0], notice):
+            if notice.audience not in groups[-1][1]:
+                groups[-1][1].append(notice.audience)
+            continue
+        groups.append((notice, [notice.audience]))
+    return [(notice, tuple(audiences)) for notice, audiences in groups]
 
 
 def render_notices(
@@ -175,9 +287,13 @@ def render_notices(
     """Several notices, actions numbered across all of them."""
     blocks: list[str] = []
     actions: list[Action] = []
-    for notice in notices:
+    for notice, audiences in group_identical(notices):
         rendered = render_notice(
-            notice, directory, now=now, first_action=first_action + len(actions)
+            notice,
+            directory,
+            now=now,
+            first_action=first_action + len(actions),
+            also=audiences[1:],
         )
         blocks.append(rendered.text)
         actions.extend(rendered.actions)

@@ -19,7 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.render import Directory, directory_from_state, render_notice
+from adapters.console.render import (
+    Directory,
+    directory_from_state,
+    group_identical,
+    render_notice,
+)
 from bot.clock import SimulatedClock
 from bot.routing import recipients
 from bot.service import GameService, Reply
@@ -27,7 +32,7 @@ from bot.sqlite_store import SqliteStore
 from game.base import SYSTEM, PlayerRef
 from game.commands import Command
 from game.engine import EVENT_ADAPTER
-from game.notice import Action, Notice
+from game.notice import Action, Audience, Notice
 from game.state import GameState
 
 GAME_START = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
@@ -59,13 +64,18 @@ class ConsolePublisher:
         self.printed = 0
 
     async def deliver(self, game_id: str, notice: Notice, recipients: frozenset[PlayerRef]) -> bool:
-        view = self.view
-        if view.viewer is not None and view.viewer not in recipients:
-            return True  # not for this reader: settled, nothing to show
-        state = await self.service.state(game_id) if self.service else None
-        directory = self.directory(state)
-        self.show(notice, directory)
-        return True
+        if self.visible(notice, recipients):
+            state = await self.service.state(game_id) if self.service else None
+            self.show(notice, self.directory(state))
+        return True  # shown, or not for this reader: settled either way
+
+    def visible(self, notice: Notice, recipients: frozenset[PlayerRef]) -> bool:
+        """Whether this terminal's reader reads the notice: a player what
+        bot.routing sends them; a watcher everything but the computers'
+        one-person confirmations."""
+        if self.view.viewer is None:
+            return notice.audience.kind != "person"
+        return self.view.viewer in recipients
 
     def directory(self, state: GameState | None) -> Directory:
         if state is None:
@@ -82,16 +92,20 @@ class ConsolePublisher:
             you_moderator=view.moderator,
         )
 
-    def show(self, notice: Notice, directory: Directory) -> None:
+    def show(self, notice: Notice, directory: Directory, also: tuple[Audience, ...] = ()) -> None:
+        """Print one block (`also`: the further audiences the same words went to)."""
         view = self.view
         if view.viewer is None:
-            if notice.audience.kind == "person":
-                return  # a watcher does not read the computers' confirmations
             # A watcher cannot press buttons: each notice numbers its own actions.
-            text = render_notice(notice, directory, now=self.clock.now()).text
+            text = render_notice(notice, directory, now=self.clock.now(), also=also).text
         else:
             rendered = render_notice(
-                notice, directory, now=self.clock.now(), first_action=len(view.shown_actions) + 1
+                notice,
+                directory,
+                now=self.clock.now(),
+                first_action=len(view.shown_actions) + 1,
+                also=also,
+                forms=True,
             )
             view.shown_actions.extend(rendered.actions)
             text = rendered.text
@@ -118,11 +132,25 @@ class Table:
             items = await self.store.undelivered(200)
             if not items:
                 return
+            # What this reader may see, per game, in order; then the notices
+            # that differ only in their audience are printed as one block.
+            shown: list[tuple[str, Notice]] = []
             for item in items:
                 notice = Notice.model_validate_json(item.notice)
                 state = await self.service.state(item.game_id)
                 to = recipients(state, notice.audience) if state is not None else frozenset()
-                await self.publisher.deliver(item.game_id, notice, to)
+                if self.publisher.visible(notice, to):
+                    shown.append((item.game_id, notice))
+            start = 0
+            while start < len(shown):
+                game_id = shown[start][0]
+                end = start
+                while end < len(shown) and shown[end][0] == game_id:
+                    end += 1
+                directory = self.publisher.directory(await self.service.state(game_id))
+                for notice, audiences in group_identical(n for _, n in shown[start:end]):
+                    self.publisher.show(notice, directory, also=audiences[1:])
+                start = end
             await self.store.mark_delivered([item.id for item in items])
 
     async def send(self, command: Command) -> Reply:

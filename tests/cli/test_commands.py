@@ -123,3 +123,23 @@ def test_content_balance_shows_progress_on_stderr(detente: Detente) -> None:
     assert result.returncode == 0, result.stderr
     assert "harbour-ransom" in result.stdout
     assert "2/2" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("demo", "--db", "/dev/null/x.db"),
+            "Cannot use /dev/null/x.db as the database: /dev/null",
+        ),
+        (("play", "--db", "."), "Cannot use . as the database: it is a folder"),
+        (("play", "--db", "p.db", "--game", "nope"), "No game 'nope' in p.db"),
+    ],
+)
+def test_an_unusable_database_or_game_is_one_message_and_exit_2(
+    detente: Detente, args: tuple[str, ...], message: str
+) -> None:
+    result = detente(*args, input="quit\n")
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -93,3 +93,45 @@ def test_moderator_sees_moderator_notices(detente: Detente) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "[moderator]" in result.stdout
+
+
+def test_player_text_cannot_ping_and_leaving_says_how_to_come_back(detente: Detente) -> None:
+    result = detente(
+        "play",
+        *DB,
+        "--as",
+        "aldmark",
+        input="talk say Listen @everyone and @here <@123>\n"
+        "talk backchannel open borova\ngame status\ngame leave\nquit\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[public] Ana (🔷 Republic of Aldmark): Listen @\u200beveryone and @\u200bhere" in out
+    assert "@everyone" not in out and "@here" not in out and "<@123>" not in out
+    status = out.split("> game status")[1].split("> game leave")[0]
+    assert "Your back-channels:\n  B1 Republic of Aldmark – Borova Federation" in status
+    assert "✓ You left Republic of Aldmark's seat" in out
+    assert "`game join aldmark` takes it back" in out
+
+
+def test_the_counter_syntax_is_discoverable_from_the_notice_and_help(detente: Detente) -> None:
+    result = detente(
+        "play",
+        *DB,
+        "--as",
+        "aldmark",
+        input="propose agreement borova spare-energy-grid=statement\n"
+        "help respond counter\nrespond counter P1 1 spare-energy-grid=nothing\nquit\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    tabled = out.split("> propose agreement")[1].split("> help respond counter")[0]
+    assert "Counter  →  respond counter P1 1 spare-energy-grid=statement" in tabled
+    assert "change any term as name=option; the options:" in tabled
+    assert "spare-energy-grid=statement | no-disruption | no-intrusion (now statement)" in tabled
+    helped = out.split("> help respond counter")[1].split("> respond counter")[0]
+    assert "Usage: respond counter <proposal>" in helped
+    assert "Clauses and their options" in helped and "sanctions-relief" in helped
+    bad = out.split("> respond counter P1 1 spare-energy-grid=nothing")[1]
+    assert "✗ No option of spare-energy-grid 'nothing'" in bad
+    assert "`help propose agreement` lists every clause and its options" in bad

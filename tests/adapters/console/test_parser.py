@@ -186,3 +186,39 @@ def test_help_examples_use_the_game_ids_and_typos_are_caught() -> None:
 def test_game_start_rehearsal() -> None:
     assert command("game start").fields == {"rehearsal": False}
     assert command("game start rehearsal").fields == {"rehearsal": True}
+
+
+def test_an_unknown_option_names_the_clause_its_options_and_where_to_look() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("respond counter P1 1 spare-energy-grid=suspend", KNOWN)
+    assert caught.value.message == (
+        "No option of spare-energy-grid 'suspend'. "
+        "Known options of spare-energy-grid: full, none, partial."
+    )
+    assert "`help propose agreement`" in caught.value.hint
+
+
+def test_an_unknown_cbm_points_to_the_help_that_lists_them() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("propose cbm zzz borova", KNOWN)
+    assert caught.value.message.startswith("No CBM 'zzz'. Known CBMs: bilateral-hotline")
+    assert caught.value.hint == "`help propose cbm` lists the measures."
+
+
+def test_help_of_a_command_lists_the_ids_of_the_game() -> None:
+    cbm = help_text(("propose", "cbm"), KNOWN)
+    assert "Measures in this game:" in cbm and "osce-1106-contact-point" in cbm
+    counter = help_text(("respond", "counter"), KNOWN)
+    assert "name only the terms you change" in counter
+    assert "spare-energy-grid         none | partial | full" in counter
+    assert "respond counter P1 1 spare-energy-grid=full" in counter
+    assert "Sectors (sector=…):" in counter
+    assert "Actors in this game:" in help_text(("intel", "engage"), KNOWN)
+
+
+def test_help_summaries_keep_abbreviations_and_every_command_has_a_description() -> None:
+    mediate = help_text(("mediate",), KNOWN)
+    assert "(e.g. after a party accepted with conditions)" in mediate
+    deadline = next(line for line in mediate.splitlines() if "mediate deadline" in line)
+    assert deadline.rstrip().endswith("have to answer its text")
+    assert "sets the minutes" in help_text(("mediate", "deadline"), KNOWN)
