@@ -221,7 +221,11 @@ def states() -> list[StateProfile]:
                     with_state="borea",
                 ),
                 TensionBelow(
-                    id="calm", description="secret objective: calm with borea", points=5, with_state="borea", value=50
+                    id="calm",
+                    description="secret objective: calm with borea",
+                    points=5,
+                    with_state="borea",
+                    value=50,
                 ),
                 NoConflict(id="peace", description="secret objective: no conflict", points=5),
             ],
@@ -237,10 +241,17 @@ def states() -> list[StateProfile]:
             starting_capital=6,
             objectives=[
                 ClauseAvoided(
-                    id="free-hand", description="secret objective: keep IP theft open", points=8, clause="ip"
+                    id="free-hand",
+                    description="secret objective: keep IP theft open",
+                    points=8,
+                    clause="ip",
                 ),
-                CBMInForce(id="hotline", description="secret objective: a hotline", points=5, cbm="hotline"),
-                ReputationAtLeast(id="face", description="secret objective: keep face", points=5, value=40),
+                CBMInForce(
+                    id="hotline", description="secret objective: a hotline", points=5, cbm="hotline"
+                ),
+                ReputationAtLeast(
+                    id="face", description="secret objective: keep face", points=5, value=40
+                ),
             ],
         ),
         StateProfile(
@@ -252,10 +263,21 @@ def states() -> list[StateProfile]:
             interests={"crime": 0.8, "capacity": 0.9},
             starting_capital=5,
             objectives=[
-                NormAdopted(id="norm", description="secret objective: a CI norm", points=10, norm="no-ci-attacks"),
-                CorrectAttributions(id="sleuth", description="secret objective: one right call", points=5, count=1),
+                NormAdopted(
+                    id="norm",
+                    description="secret objective: a CI norm",
+                    points=10,
+                    norm="no-ci-attacks",
+                ),
+                CorrectAttributions(
+                    id="sleuth", description="secret objective: one right call", points=5, count=1
+                ),
                 ResilienceAtLeast(
-                    id="finance", description="secret objective: resilient banks", points=5, sector="finance", value=7
+                    id="finance",
+                    description="secret objective: resilient banks",
+                    points=5,
+                    sector="finance",
+                    value=7,
                 ),
             ],
         ),
