@@ -5,7 +5,9 @@ later rule sees the earlier ones' effects (a crisis declared by the tension
 an incident raised). After every event that moves tension it checks the
 thresholds: crossing `crisis_at` declares a crisis (everyone is told),
 falling back eases it, reaching `conflict_at` ends the game in conflict,
-which stops the decision (`GameOver`).
+which stops the decision (`GameOver`). `check_thresholds` runs the same check
+when no tension moved: a round begins with a pair already past a threshold
+(a scenario that starts in crisis).
 """
 
 from __future__ import annotations
@@ -42,10 +44,10 @@ class Decision:
         self.state = fold(self.state, event)
         effects = getattr(event, "effects", None)
         if isinstance(effects, Effects) and effects.tension and self.state.phase != "ended":
-            self._thresholds()
+            self.check_thresholds()
         return event
 
-    def _thresholds(self) -> None:
+    def check_thresholds(self) -> None:
         rules = self.state.rules
         for key, r in sorted(self.state.relations.items()):
             if r.tension >= rules.conflict_at:

@@ -141,11 +141,19 @@ class _Narrator:
     # --- the batch ---------------------------------------------------------------------
 
     def run(self) -> list[Notice]:
+        # The round summary closes the batch, except that a game that ends in
+        # it (conflict as a round begins, or the last round resolved) is
+        # over only after its round began or ended: the summary comes first.
+        summarised = False
         for event in self.events:
+            if event.type == "game_ended" and not summarised:
+                self.round_summary()
+                summarised = True
             handler = _HANDLERS.get(event.type)
             if handler is not None:
                 handler(self, event)
-        self.round_summary()
+        if not summarised:
+            self.round_summary()
         return _coalesce(self.out)
 
     # --- terms and proposals -----------------------------------------------------------

@@ -53,6 +53,9 @@ def begin_round(d: Decision, number: int) -> None:
                     effects.add_capital(sid, 1)
     deadline = d.now + timedelta(minutes=s.scenario.timers.round_minutes)
     d.emit(RoundStarted, round=number, deadline=deadline, effects=effects.build())
+    # A pair may already stand past a threshold (a scenario starting in
+    # crisis): announce it as the round begins, before its injects.
+    d.check_thresholds()
     inject_step(d, number)
 
 
