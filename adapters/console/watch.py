@@ -88,7 +88,10 @@ async def run_demo(
     game_id = demo_game_id(chosen, seed)
     db = settings.db_path
     view = TerminalView()
-    async with open_table(db, view, game_id, resume_clock=False) as table:
+    # The simulated clock starts where the log stops: a run killed just after
+    # a step ends resumes live at that instant, not at the game's start (the
+    # driver re-executes an unfinished step on the log's own times).
+    async with open_table(db, view, game_id, resume_clock=True) as table:
         state = await table.state(game_id)
         if state is None:
             _err(

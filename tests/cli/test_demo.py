@@ -61,7 +61,7 @@ def _event_log(detente: Detente, db: str) -> list[dict]:
     return json.loads(result.stdout)["events"]
 
 
-@pytest.mark.parametrize("kill_after_lines", [5, 120, 600])
+@pytest.mark.parametrize("kill_after_lines", [5, 120, 600, 850])
 def test_a_demo_killed_and_restarted_ends_as_an_uninterrupted_run(
     detente: Detente, tmp_path: Path, kill_after_lines: int
 ) -> None:
