@@ -390,7 +390,20 @@ def status_text(state: GameState, me: PlayerRef) -> str:
                 f"severity {i.severity}, {i.status}"
             )
     if view.in_force:
-        lines.append("In force: " + "; ".join(f"{p.id} {p.summary}" for p in view.in_force))
+        # The public view lists agreed deals too; say which are in force yet.
+        def status_of(pid: str) -> str:
+            proposal = state.proposals.get(pid)
+            return proposal.status if proposal is not None else "in_force"
+
+        now = [p for p in view.in_force if status_of(p.id) == "in_force"]
+        agreed = [p for p in view.in_force if status_of(p.id) != "in_force"]
+        if now:
+            lines.append("In force: " + "; ".join(f"{p.id} {p.summary}" for p in now))
+        if agreed:
+            lines.append(
+                "Agreed, in force from the next resolution: "
+                + "; ".join(f"{p.id} {p.summary}" for p in agreed)
+            )
     seat = state.seat_of(me.key)
     mine = seat.state if seat is not None else None
     channels = [c for c in state.backchannels.values() if mine in c.states and c.open]

@@ -135,3 +135,16 @@ def test_the_counter_syntax_is_discoverable_from_the_notice_and_help(detente: De
     bad = out.split("> respond counter P1 1 spare-energy-grid=nothing")[1]
     assert "✗ No option of spare-energy-grid 'nothing'" in bad
     assert "`help propose agreement` lists every clause and its options" in bad
+
+
+def test_status_does_not_call_an_agreed_deal_in_force_before_the_resolution(
+    detente: Detente,
+) -> None:
+    result = detente(
+        "play", *DB, "--as", "aldmark", input="propose cbm hotline borova\ngame status\nquit\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "agreed — in force from the next resolution" in result.stdout
+    status = result.stdout.split("> game status")[1]
+    assert "Agreed, in force from the next resolution: P1" in status
+    assert "In force: P1" not in status
