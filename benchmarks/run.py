@@ -10,8 +10,10 @@ What is measured (docs/performance.md, "## Service", records the results):
     and 1,000 games played at once (one client per game, commands back to
     back), next to the raw SQLite single-row durable commit rate measured in
     the same run (`store_bench.raw_commit_rate`), and their ratio;
-(b) p50 / p99 latency of `handle()` with 1,000 active games, commands
-    arriving at random games at a steady rate (open loop);
+(b) p50 / p95 / p99 / max latency of `handle()` with 1,000 active games,
+    500 commands/s arriving at random games (open loop, Poisson arrivals),
+    after a warm-up that is not counted, over several windows (their p99s
+    are printed too, to show the spread within a run);
 (c) load time of a 5,000-event game, from the log alone and from a snapshot
     plus the worst tail the default snapshot interval leaves (99 events);
 (d) resident memory per active game with 10,000 games in the hot cache;
@@ -35,6 +37,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import os
 import random
 import statistics
@@ -176,41 +179,122 @@ async def throughput(
 _PHASE = [0]
 
 
-async def latency(
-    service: GameService, traffic: Traffic, ids: list[str], rate: float, seconds: float
-) -> dict[str, float]:
-    rng = random.Random(42)
-    durations: list[float] = []
-    tasks: set[asyncio.Task[None]] = set()
-    counter = [0]
+class CpuUse:
+    """Cores busy on the whole machine and in this process between
+    `start()` and `stop()` (Linux /proc/stat; zeros elsewhere): a latency
+    figure means little without what the neighbours were doing meanwhile."""
 
-    async def one(game_id: str) -> None:
-        counter[0] += 1
-        c = traffic.nth(game_id, 50_000_000 + counter[0])
-        start = time.perf_counter()
+    def start(self) -> None:
+        self._machine, self._own, self._at = _machine_busy(), _own_cpu(), time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        elapsed = time.perf_counter() - self._at
+        machine = (_machine_busy() - self._machine) / elapsed
+        own = (_own_cpu() - self._own) / elapsed
+        return {"machine_busy_cores": machine, "own_cores": own, "others_cores": machine - own}
+
+
+def _machine_busy() -> float:
+    """CPU seconds spent busy by the whole machine since boot."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted `values` (q in 0..1]."""
+    return values[max(0, min(len(values), math.ceil(q * len(values))) - 1)]
+
+
+def distribution(seconds: list[float], prefix: str = "") -> dict[str, float]:
+    values = sorted(seconds)
+    return {
+        f"{prefix}p50_ms": 1000 * percentile(values, 0.50),
+        f"{prefix}p95_ms": 1000 * percentile(values, 0.95),
+        f"{prefix}p99_ms": 1000 * percentile(values, 0.99),
+        f"{prefix}max_ms": 1000 * values[-1],
+    }
+
+
+async def latency(
+    service: GameService,
+    traffic: Traffic,
+    ids: list[str],
+    *,
+    rate: float,
+    warmup: float,
+    windows: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """Open-loop latency of `handle()`: commands arrive at random games of
+    `ids` as a Poisson process of `rate` per second, each started as its own
+    task at its arrival time whether or not earlier ones have finished.
+
+    A command's latency runs from the call of `handle()` to its return (the
+    reply is durable by then). Arrivals in the first `warmup` seconds are
+    not counted; then `windows` windows of `seconds` each are, pooled, with
+    each window's p99 reported too (how much it varies within one run).
+    `lag` is how late the generator started commands against their arrival
+    times (asyncio timer granularity and a busy loop; not in the latency),
+    and `from_arrival` the latency counted from the arrival time instead,
+    so neither the generator nor the loop can hide queueing.
+    """
+    rng = random.Random(42)
+    counted = windows * seconds
+    handle_s: list[list[float]] = [[] for _ in range(windows)]
+    from_arrival: list[float] = []
+    lags: list[float] = []
+    tasks: set[asyncio.Task[None]] = set()
+    _PHASE[0] += 1
+    first = 1_000_000 * _PHASE[0]
+
+    async def one(game_id: str, n: int, arrival: float) -> None:
+        c = traffic.nth(game_id, first + n)
+        began = time.perf_counter()
         reply = await service.handle(c)
-        durations.append(time.perf_counter() - start)
+        ended = time.perf_counter()
         if not reply.ok:
             raise RuntimeError(reply.message)
+        offset = arrival - start - warmup
+        if 0 <= offset < counted:
+            handle_s[int(offset // seconds)].append(ended - began)
+            from_arrival.append(ended - arrival)
+            lags.append(began - arrival)
 
+    cpu = CpuUse()
+    cpu.start()
     start = time.perf_counter()
-    next_at = start
-    while next_at < start + seconds:
-        next_at += rng.expovariate(rate)
-        delay = next_at - time.perf_counter()
+    arrival, n = start, 0
+    while arrival < start + warmup + counted:
+        arrival += rng.expovariate(rate)
+        delay = arrival - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(one(rng.choice(ids)))
+        n += 1
+        task = asyncio.create_task(one(rng.choice(ids), n, arrival))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     await asyncio.gather(*tasks)
-    durations.sort()
+    pooled = [d for window in handle_s for d in window]
     return {
-        "p50_ms": 1000 * durations[len(durations) // 2],
-        "p99_ms": 1000 * durations[int(len(durations) * 0.99)],
-        "max_ms": 1000 * durations[-1],
+        **cpu.stop(),
+        **distribution(pooled),
+        "window_p99_ms": [round(1000 * percentile(sorted(w), 0.99), 2) for w in handle_s],
+        **distribution(from_arrival, "from_arrival_"),
+        "lag_p99_ms": 1000 * percentile(sorted(lags), 0.99),
         "offered_per_s": rate,
-        "commands": len(durations),
+        "achieved_per_s": len(pooled) / counted,
+        "commands": len(pooled),
+        "warmup_s": warmup,
     }
 
 
@@ -231,11 +315,8 @@ async def raw_commit_latency(path: Path, seconds: float) -> dict[str, float]:
             await db.execute("INSERT INTO t (payload) VALUES (?)", ("x" * 300,))
             await db.execute("COMMIT")
             durations.append(time.perf_counter() - began)
-    durations.sort()
-    return {
-        "p50_ms": 1000 * durations[len(durations) // 2],
-        "p99_ms": 1000 * durations[int(len(durations) * 0.99)],
-    }
+    figures = distribution(durations)
+    return {"p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"]}
 
 
 # --- (c) load time of a long game ------------------------------------------------------------
@@ -404,7 +485,7 @@ async def many_games_child(path: Path, games: int) -> dict[str, float]:
 
 async def service_figures(directory: Path, quick: bool) -> dict[str, Any]:
     seconds = 2.0 if quick else 8.0
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"loadavg_at_start": os.getloadavg()[0]}
     figures["raw_commit_per_s"] = await raw_commit_rate(directory / "raw.sqlite", seconds)
     raw_latency = await raw_commit_latency(directory / "raw-latency.sqlite", seconds)
     figures.update({f"raw_commit_{k}": v for k, v in raw_latency.items()})
@@ -421,7 +502,15 @@ async def service_figures(directory: Path, quick: bool) -> dict[str, Any]:
             figures[f"cmd_per_s_{count}"] = result["commands_per_s"]
             figures[f"cmd_per_commit_{count}"] = result["commands_per_commit"]
             figures[f"ratio_{count}"] = result["commands_per_s"] / figures["raw_commit_per_s"]
-        result = await latency(service, traffic, ids, rate=500.0, seconds=seconds * 1.5)
+        result = await latency(
+            service,
+            traffic,
+            ids,
+            rate=500.0,
+            warmup=1.0 if quick else 2.0,
+            windows=2 if quick else 3,
+            seconds=seconds,
+        )
         figures.update({f"latency_{k}": v for k, v in result.items()})
         await service.close()
     # The raw rate again: the disk of a shared machine drifts during a run.
@@ -468,7 +557,23 @@ def table(figures: dict[str, Any]) -> str:
         (
             "(b) handle() latency, 1,000 active games",
             f"p50 {f['latency_p50_ms']:.2f} ms, p99 {f['latency_p99_ms']:.2f} ms",
-            f"{f['latency_offered_per_s']:.0f} commands/s offered, max {f['latency_max_ms']:.1f} ms",
+            f"{f['latency_offered_per_s']:.0f} commands/s offered (open loop,"
+            f" {f['latency_achieved_per_s']:.0f} /s counted after {f['latency_warmup_s']:.0f} s"
+            f" warm-up); p95 {f['latency_p95_ms']:.2f} ms, max {f['latency_max_ms']:.1f} ms;"
+            f" p99 per window {', '.join(f'{v:.1f}' for v in f['latency_window_p99_ms'])} ms",
+        ),
+        (
+            "(b) the same, counted from each arrival",
+            f"p50 {f['latency_from_arrival_p50_ms']:.2f} ms,"
+            f" p99 {f['latency_from_arrival_p99_ms']:.2f} ms",
+            f"includes the generator's lag (p99 {f['latency_lag_p99_ms']:.2f} ms)",
+        ),
+        (
+            "(b) CPU meanwhile (cores)",
+            f"{f['latency_own_cores']:.2f} this process",
+            f"{f['latency_others_cores']:.2f} other processes, of {f['cpus']};"
+            f" load average {f['loadavg_at_start']:.1f} at the start of the run,"
+            f" {f['loadavg_at_end']:.1f} at the end",
         ),
         ("(c) load 5,000-event game, log only", f"{f['load_no_snapshot_ms']:.1f} ms", ""),
         (
@@ -509,6 +614,7 @@ def main() -> None:
         figures = asyncio.run(service_figures(directory, arguments.quick))
         many = run_child(directory, games)
         figures.update({f"many_{k}": v for k, v in many.items()})
+    figures["loadavg_at_end"] = os.getloadavg()[0]
     figures["quick"] = arguments.quick
     figures["cpus"] = os.cpu_count()
     print(table(figures))

@@ -1,9 +1,12 @@
-"""The SQLite store on aiosqlite: the embedded default behind `bot.store.Store`.
+"""The SQLite store: the embedded default behind `bot.store.Store`.
 
 One database file in WAL mode with `synchronous=FULL`, so a commit is on disk
 before the call that asked for it returns. Writes go through a single writer
-task that commits whatever is queued in one transaction (group commit); reads
-use a second connection and never wait for the writer. The schema evolves by
+thread that commits whatever is queued in one transaction (group commit; see
+"Group commit — theory of operation" below); reads use a second connection
+on aiosqlite and never wait for the writer; a third (aiosqlite) connection
+migrates the schema at open and then checkpoints the WAL in the background,
+off the commit path. The schema evolves by
 numbered, forward-only migrations (`MIGRATIONS`), each applied atomically
 together with `PRAGMA user_version`.
 
@@ -20,10 +23,13 @@ or ``async with SqliteStore(path) as store: ...``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -176,6 +182,14 @@ async def _rollback(db: aiosqlite.Connection) -> None:
             log.exception("rollback failed")
 
 
+def _rollback_sync(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("rollback failed")
+
+
 def _instant(moment: datetime) -> str:
     return as_utc(moment).isoformat(timespec="microseconds")
 
@@ -188,8 +202,10 @@ def _utc_now() -> datetime:
 # Group commit — theory of operation
 #
 # `append`, `save_snapshot` and `mark_delivered` do not touch the database
-# themselves: each queues a `_Write` carrying a future and awaits it. One
-# writer task takes everything queued (never waiting for more: at low load a
+# themselves: each puts a `_Write` carrying a future in the writer's inbox (a
+# thread-safe queue) and awaits the future. One writer thread owns the
+# writing connection (the standard `sqlite3` module: see "Why a thread"
+# below). It takes everything queued (never waiting for more: at low load a
 # batch is a single write), opens one `BEGIN IMMEDIATE` transaction, and
 #
 #   1. reads, in two queries, the current last sequence of every game in the
@@ -199,18 +215,41 @@ def _utc_now() -> datetime:
 #      as if committed one after the other; a refused write gets its
 #      `SequenceConflict` / `DuplicateCommand` and writes nothing;
 #   3. inserts the rows of all accepted writes with one `executemany` per
-#      table, inside a savepoint;
-#   4. commits — one fsync for the whole batch — and only then resolves every
-#      future, so no caller hears "done" before its rows are durable.
+#      table;
+#   4. commits — one fsync for the whole batch — and only then hands every
+#      outcome to the event loop in one callback, which resolves the futures,
+#      so no caller hears "done" before its rows are durable.
 #
 # Step 1 runs under the write lock, so nobody can change what it read before
 # the commit. Should the inserts still hit a constraint (the unique
 # (game_id, seq) key of `events` and the primary key of `commands` are the
-# final guard), the writer rolls back to the savepoint and redoes the batch
-# one write at a time, each in its own savepoint with its own reads: the
-# offending write is refused and the others commit. If the transaction
-# itself fails (disk full, I/O error), every write in it fails with that
-# error and nothing of the batch is applied.
+# final guard), the writer rolls the transaction back and redoes the batch in
+# a new one, one write at a time, each in its own savepoint with its own
+# reads: the offending write is refused and the others commit. If the
+# transaction itself fails (disk full, I/O error), every write in it fails
+# with that error and nothing of the batch is applied.
+#
+# Why a thread: a whole transaction is one hand-over between the event loop
+# and the database (queue in, one callback out). Through aiosqlite each
+# statement is its own hop to its worker thread and back through the event
+# loop, about nine per transaction, and every hop waits behind whatever else
+# the loop has ready (other commands being decided); aiosqlite has no
+# supported way to run a function of several statements on its thread. The
+# writer also starts the next batch the moment a commit returns, without
+# waiting for the event loop. Reads, migrations and checkpoints stay on
+# aiosqlite connections.
+#
+# Checkpoints: the writer's connection does not checkpoint the WAL after its
+# commits as SQLite does by default (that copies pages into the database
+# file and fsyncs it inside whichever commit crossed the threshold, the
+# latency spike of the store). A background task runs a PASSIVE checkpoint on
+# its own connection a short while after writes, preferably while the writer
+# is idle; PASSIVE never blocks the writer. Because a checkpoint racing
+# fresh commits rarely leaves the WAL fully copied, and SQLite only rewinds
+# the WAL to its start after a full copy, the writer keeps a high automatic
+# checkpoint threshold (`wal_autocheckpoint`, default 4,000 pages, 16 MB)
+# as the bound on the WAL: when crossed, the writer copies the few pages the
+# background has not yet copied and the WAL starts over.
 # --------------------------------------------------------------------------
 
 _INSERT_COMMAND = (
@@ -291,6 +330,15 @@ _Write = _AppendWrite | _SnapshotWrite | _DeliveredWrite
 # or the StoreError refusing it.
 _Outcome = int | None | StoreError
 
+
+@dataclass(eq=False)
+class _Call:
+    """A function to run on the writer thread between transactions."""
+
+    function: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any]
+
+
 _CLOSE = object()
 
 
@@ -357,7 +405,13 @@ def _refusal(error: sqlite3.IntegrityError) -> StoreError:
     return StoreError(message)
 
 
-def _settle(future: asyncio.Future[Any], outcome: _Outcome | BaseException) -> None:
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., Any], *args: Any) -> None:
+    """Schedule `callback` on the event loop from the writer thread."""
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+        loop.call_soon_threadsafe(callback, *args)
+
+
+def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
     if future.done():  # the caller gave up (cancelled) meanwhile
         return
     if isinstance(outcome, BaseException):
@@ -367,7 +421,13 @@ def _settle(future: asyncio.Future[Any], outcome: _Outcome | BaseException) -> N
 
 
 class SqliteStore:
-    """`bot.store.Store` on one SQLite file. See the module docstring."""
+    """`bot.store.Store` on one SQLite file. See the module docstring.
+
+    `max_batch` caps the writes of one transaction; `checkpoint_delay` is how
+    long after a commit the background checkpoint it prompts runs (seconds);
+    `wal_autocheckpoint` is the WAL size (pages) at which the writer
+    checkpoints by itself, the bound on the WAL's growth.
+    """
 
     def __init__(
         self,
@@ -376,70 +436,114 @@ class SqliteStore:
         busy_timeout_ms: int = 5000,
         max_batch: int = 500,
         clock: Callable[[], datetime] = _utc_now,
+        checkpoint_delay: float = 0.5,
+        wal_autocheckpoint: int = 4000,
     ) -> None:
         self.path = os.fspath(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._max_batch = max_batch
         self._clock = clock
-        self._writer: aiosqlite.Connection | None = None
+        self._checkpoint_delay = checkpoint_delay
+        self._wal_autocheckpoint = wal_autocheckpoint
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Future[None] | None = None
+        self._writer_busy = False  # a transaction is in progress (read by the checkpointer)
         self._reader: aiosqlite.Connection | None = None
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._writer_task: asyncio.Task[None] | None = None
+        self._checkpointer: aiosqlite.Connection | None = None
+        self._checkpoint_task: asyncio.Task[None] | None = None
+        self._wrote = asyncio.Event()
         self._closing = False
-        # Transactions committed and writes they carried (benchmarks, tests).
+        # Transactions committed and writes they carried; background
+        # checkpoints run (benchmarks, tests).
         self.commits = 0
         self.writes_committed = 0
+        self.checkpoints = 0
 
     # -- lifecycle -----------------------------------------------------------
 
     async def open(self) -> None:
         """Create or migrate the database and start the writer. Raises
         `SchemaTooNew` for a database written by a newer Détente."""
-        if self._writer is not None:
+        if self._thread is not None:
             return
-        writer = await aiosqlite.connect(self.path, isolation_level=None)
+        admin = await aiosqlite.connect(self.path, isolation_level=None)
         reader: aiosqlite.Connection | None = None
         try:
-            await writer.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            await admin.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             # Refuse a newer database before changing anything in it.
-            await migrate(writer, target=0, name=self.path)
-            rows = list(await writer.execute_fetchall("PRAGMA journal_mode = WAL"))
+            await migrate(admin, target=0, name=self.path)
+            rows = list(await admin.execute_fetchall("PRAGMA journal_mode = WAL"))
             if str(rows[0][0]).lower() != "wal":
                 raise StoreError(
                     f"{self.path}: SQLite cannot use write-ahead logging here "
                     f"(journal mode is {rows[0][0]!r}); use a file on a local disk"
                 )
-            await writer.execute("PRAGMA synchronous = FULL")
-            await migrate(writer, name=self.path)
+            await admin.execute("PRAGMA synchronous = FULL")
+            await migrate(admin, name=self.path)
             reader = await aiosqlite.connect(self.path, isolation_level=None)
             await reader.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             await reader.execute("PRAGMA query_only = ON")
+            await self._start_writer()
         except BaseException:
-            await writer.close()
+            await admin.close()
             if reader is not None:
                 await reader.close()
             raise
-        self._writer, self._reader = writer, reader
+        # The connection that migrated stays open to run the checkpoints.
+        self._checkpointer, self._reader = admin, reader
         self._closing = False
-        self._queue = asyncio.Queue()
-        self._writer_task = asyncio.create_task(self._write_loop(), name="detente-store-writer")
+        self._wrote = asyncio.Event()
+        self._checkpoint_task = asyncio.create_task(
+            self._checkpoint_loop(), name="detente-store-checkpoints"
+        )
+
+    async def _start_writer(self) -> None:
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        self._loop = loop
+        self._inbox = queue.SimpleQueue()
+        self._stopped = loop.create_future()
+        thread = threading.Thread(
+            target=self._writer_main,
+            args=(loop, ready, self._stopped),
+            name=f"detente-store-writer:{os.path.basename(self.path)}",
+            # Nothing it holds is owed to anyone: a write is acknowledged
+            # only after its commit. A store never closed must not keep the
+            # interpreter from exiting.
+            daemon=True,
+        )
+        thread.start()
+        try:
+            await ready
+        except BaseException:
+            await self._stopped
+            self._stopped = None
+            raise
+        self._thread = thread
 
     async def close(self) -> None:
         """Commit every write queued so far, then close. Writes asked for after
         this call began are refused."""
-        if self._writer is None:
+        if self._thread is None:
             return
         self._closing = True
-        if self._writer_task is not None:
-            self._queue.put_nowait(_CLOSE)
-            await self._writer_task
-            self._writer_task = None
-        writer, reader = self._writer, self._reader
-        self._writer = self._reader = None
+        self._inbox.put(_CLOSE)
+        assert self._stopped is not None
+        await self._stopped
+        self._thread = self._stopped = None
+        if self._checkpoint_task is not None:
+            self._checkpoint_task.cancel()
+            await asyncio.gather(self._checkpoint_task, return_exceptions=True)
+            self._checkpoint_task = None
+        reader, checkpointer = self._reader, self._checkpointer
+        self._reader = self._checkpointer = None
         if reader is not None:
             await reader.close()
-        # Last to close, the writer checkpoints the WAL into the database file.
-        await writer.close()
+        # Last to close, it checkpoints the WAL into the database file.
+        if checkpointer is not None:
+            await checkpointer.close()
 
     async def __aenter__(self) -> SqliteStore:
         await self.open()
@@ -471,116 +575,218 @@ class SqliteStore:
         if ids:
             await self._submit(_DeliveredWrite(list(ids), self._new_future()))
 
+    async def on_writer(self, function: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run `function(connection)` on the writer thread between two
+        transactions and return what it returns (tests, maintenance). It
+        must leave no transaction open."""
+        return await self._submit(_Call(function, self._new_future()))
+
     def _new_future(self) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().create_future()
 
-    async def _submit(self, write: _Write) -> _Outcome:
-        if self._writer is None or self._closing:
+    async def _submit(self, write: _Write | _Call) -> Any:
+        if self._thread is None or self._closing:
             raise StoreError("the store is not open")
-        self._queue.put_nowait(write)
+        self._inbox.put(write)
         # If the caller is cancelled here the write may or may not commit;
         # its command id makes a retry safe either way.
         return await write.future
 
-    async def _write_loop(self) -> None:
-        while True:
-            item = await self._queue.get()
-            if item is _CLOSE:
-                return
-            writes: list[_Write] = [item]
-            closing = False
-            while len(writes) < self._max_batch and not self._queue.empty():
-                item = self._queue.get_nowait()
-                if item is _CLOSE:
-                    closing = True
-                    break
-                writes.append(item)
-            writes = [write for write in writes if not write.future.done()]
-            if writes:
-                await self._commit(writes)
-            if closing:
-                return
+    # -- the writer thread ---------------------------------------------------
 
-    async def _commit(self, writes: list[_Write]) -> None:
-        """One transaction for `writes`; settles every write's future."""
-        db = self._writer
-        assert db is not None
-        now = _instant(self._clock())
+    def _connect_writer(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
         try:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                outcomes = await self._write_batch(db, writes, now)
-                await db.execute("COMMIT")
-            except BaseException:
-                await _rollback(db)
-                raise
+            db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute(f"PRAGMA wal_autocheckpoint = {int(self._wal_autocheckpoint)}")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _writer_main(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        ready: asyncio.Future[None],
+        stopped: asyncio.Future[None],
+    ) -> None:
+        """The writer thread: commits batches until `_CLOSE` comes."""
+        try:
+            db = self._connect_writer()
         except BaseException as error:
-            for write in writes:
-                _settle(write.future, error)
-            if not isinstance(error, Exception):
-                raise  # cancelled: the store is going down
-            log.error("store transaction of %d writes failed: %s", len(writes), error)
+            _call_soon(loop, _settle, ready, error)
+            _call_soon(loop, _settle, stopped, None)
             return
-        self.commits += 1
-        self.writes_committed += len(writes)
+        _call_soon(loop, _settle, ready, None)
+        try:
+            self._serve(db, loop)
+        except BaseException as error:  # a bug: fail what is queued, do not hang it
+            log.critical("the store writer stopped: %s", error, exc_info=True)
+            self._closing = True
+            self._fail_queued(loop, StoreError(f"the store writer stopped: {error}"))
+        finally:
+            try:
+                db.close()
+            finally:
+                _call_soon(loop, _settle, stopped, None)
+
+    def _serve(self, db: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+        inbox = self._inbox
+        batch: list[_Write] = []
+        item = inbox.get()
+        while True:
+            if item is _CLOSE:
+                self._commit(db, loop, batch)
+                return
+            if isinstance(item, _Call):
+                self._commit(db, loop, batch)
+                batch = []
+                try:
+                    outcome = item.function(db)
+                except Exception as error:
+                    outcome = error
+                _call_soon(loop, _settle, item.future, outcome)
+            else:
+                batch.append(item)
+                if len(batch) >= self._max_batch:
+                    self._commit(db, loop, batch)
+                    batch = []
+            try:
+                item = inbox.get_nowait()
+            except queue.Empty:
+                self._commit(db, loop, batch)
+                batch = []
+                item = inbox.get()
+
+    def _fail_queued(self, loop: asyncio.AbstractEventLoop, error: StoreError) -> None:
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _CLOSE:
+                _call_soon(loop, _settle, item.future, error)
+
+    def _commit(
+        self, db: sqlite3.Connection, loop: asyncio.AbstractEventLoop, writes: list[_Write]
+    ) -> None:
+        """One transaction for `writes`; hands every outcome to the loop."""
+        # A caller that gave up (cancelled) before its turn is left out.
+        writes = [write for write in writes if not write.future.done()]
+        if not writes:
+            return
+        self._writer_busy = True
+        try:
+            now = _instant(self._clock())
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                outcomes = self._write_batch(db, writes, now)
+                db.execute("COMMIT")
+            except BaseException:
+                _rollback_sync(db)
+                raise
+        except Exception as error:
+            log.error("store transaction of %d writes failed: %s", len(writes), error)
+            _call_soon(loop, self._settle_batch, writes, [error] * len(writes), False)
+            return
+        finally:
+            self._writer_busy = False
+        _call_soon(loop, self._settle_batch, writes, outcomes, True)
+
+    def _settle_batch(
+        self, writes: list[_Write], outcomes: Sequence[_Outcome | BaseException], committed: bool
+    ) -> None:
+        """On the event loop: resolve the futures of one transaction."""
+        if committed:
+            self.commits += 1
+            self.writes_committed += len(writes)
+            self._wrote.set()
         for write, outcome in zip(writes, outcomes, strict=True):
             _settle(write.future, outcome)
 
-    async def _write_batch(
-        self, db: aiosqlite.Connection, writes: list[_Write], now: str
+    def _write_batch(
+        self, db: sqlite3.Connection, writes: list[_Write], now: str
     ) -> list[_Outcome]:
         """Steps 1-3 of the theory of operation, inside the open transaction."""
-        last_seqs = await self._current_seqs(db, _games_of(writes))
-        recorded = await self._recorded(db, _commands_of(writes))
+        last_seqs = self._current_seqs(db, _games_of(writes))
+        recorded = self._recorded(db, _commands_of(writes))
         outcomes: list[_Outcome] = []
         rows = _Rows()
         for write in writes:
             outcome, write_rows = _check(write, last_seqs, recorded, now)
             outcomes.append(outcome)
             rows.extend(write_rows)
-        await db.execute("SAVEPOINT batch")
         try:
-            await _insert(db, rows)
+            _insert(db, rows)
         except sqlite3.IntegrityError as error:
             log.warning("batch hit a constraint (%s); retrying write by write", error)
-            await db.execute("ROLLBACK TO batch")
-            await db.execute("RELEASE batch")
-            return [await self._write_one(db, write, now) for write in writes]
-        await db.execute("RELEASE batch")
+            db.execute("ROLLBACK")
+            db.execute("BEGIN IMMEDIATE")
+            return [self._write_one(db, write, now) for write in writes]
         return outcomes
 
-    async def _write_one(self, db: aiosqlite.Connection, write: _Write, now: str) -> _Outcome:
+    def _write_one(self, db: sqlite3.Connection, write: _Write, now: str) -> _Outcome:
         """One write in its own savepoint, with its own reads."""
-        await db.execute("SAVEPOINT item")
+        db.execute("SAVEPOINT item")
         try:
-            last_seqs = await self._current_seqs(db, _games_of([write]))
-            recorded = await self._recorded(db, _commands_of([write]))
+            last_seqs = self._current_seqs(db, _games_of([write]))
+            recorded = self._recorded(db, _commands_of([write]))
             outcome, rows = _check(write, last_seqs, recorded, now)
-            await _insert(db, rows)
+            _insert(db, rows)
         except sqlite3.IntegrityError as error:
-            await db.execute("ROLLBACK TO item")
+            db.execute("ROLLBACK TO item")
             outcome = _refusal(error)
-        await db.execute("RELEASE item")
+        db.execute("RELEASE item")
         return outcome
 
-    async def _current_seqs(self, db: aiosqlite.Connection, game_ids: set[str]) -> dict[str, int]:
+    def _current_seqs(self, db: sqlite3.Connection, game_ids: set[str]) -> dict[str, int]:
         if not game_ids:
             return {}
-        rows = await db.execute_fetchall(
+        rows = db.execute(
             "SELECT value, (SELECT COALESCE(MAX(seq), 0) FROM events WHERE game_id = value)"
             " FROM json_each(?)",
             (json.dumps(sorted(game_ids)),),
-        )
+        ).fetchall()
         return {game_id: seq for game_id, seq in rows}
 
-    async def _recorded(self, db: aiosqlite.Connection, command_ids: list[str]) -> set[str]:
+    def _recorded(self, db: sqlite3.Connection, command_ids: list[str]) -> set[str]:
         if not command_ids:
             return set()
-        rows = await db.execute_fetchall(
+        rows = db.execute(
             "SELECT command_id FROM commands WHERE command_id IN (SELECT value FROM json_each(?))",
             (json.dumps(command_ids),),
-        )
+        ).fetchall()
         return {command_id for (command_id,) in rows}
+
+    # -- checkpoints ---------------------------------------------------------
+
+    async def _checkpoint_loop(self) -> None:
+        """Copy the WAL into the database file in the background, a short
+        while after writes, preferably while the writer is idle."""
+        while True:
+            await self._wrote.wait()
+            await asyncio.sleep(self._checkpoint_delay)
+            self._wrote.clear()
+            for _ in range(50):
+                if not self._writer_busy and self._inbox.empty():
+                    break
+                await asyncio.sleep(0.001)
+            await self.checkpoint()
+
+    async def checkpoint(self) -> tuple[int, int, int] | None:
+        """One PASSIVE checkpoint on the checkpointing connection: SQLite's
+        (busy, WAL frames, frames copied), or None if it failed (logged)."""
+        if self._checkpointer is None:
+            return None
+        try:
+            rows = list(await self._checkpointer.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)"))
+        except (sqlite3.Error, ValueError) as error:  # ValueError: closed meanwhile
+            log.warning("checkpoint failed: %s", error)
+            return None
+        self.checkpoints += 1
+        busy, frames, copied = rows[0]
+        return int(busy), int(frames), int(copied)
 
     # -- reads ---------------------------------------------------------------
 
@@ -687,10 +893,10 @@ def _commands_of(writes: Iterable[_Write]) -> list[str]:
     return [write.batch.command_id for write in writes if isinstance(write, _AppendWrite)]
 
 
-async def _insert(db: aiosqlite.Connection, rows: _Rows) -> None:
+def _insert(db: sqlite3.Connection, rows: _Rows) -> None:
     for name, statement in _WRITE_ORDER:
         values = getattr(rows, name)
         if len(values) == 1:
-            await db.execute(statement, values[0])
+            db.execute(statement, values[0])
         elif values:
-            await db.executemany(statement, values)
+            db.executemany(statement, values)

@@ -28,16 +28,12 @@ from bot.sqlite_store import SqliteStore
 from game.autoplay import MODERATOR as AUTOPLAY_MODERATOR
 from game.autoplay import play_out
 from game.base import PlayerRef
-from game.commands import COMMAND_CLASS, CreateGame, FillSeats, JoinGame, LeaveGame, StartGame
+from game.commands import COMMAND_CLASS, CreateGame, FillSeats, StartGame
 from game.engine import EVENT_ADAPTER, replay
 from game.state import GameState
 from tests.game.factories import ANA, BEN, CAT, MODERATOR, T0, scenario
 
 REPO = Path(__file__).resolve().parents[2]
-# Older autoplay seated a stand-in to start a game below its player count;
-# newer autoplay starts it as a rehearsal.
-STAND_IN = PlayerRef(platform="console", user_id="autoplay-stand-in", name="Stand-in")
-REHEARSAL = "rehearsal" in StartGame.model_fields
 
 
 def command(game_id: str, command_id: str, type_: str, actor: PlayerRef, **fields: Any):
@@ -86,14 +82,21 @@ class TwiceService(GameService):
 
 
 async def set_up_like_autoplay(service: GameService, game_id: str, sc, seed: int) -> None:
-    """The same set-up as game/autoplay.py, through the service; each step
-    is chosen from the state, so a set-up cut short completes on a rerun."""
+    """The same set-up as game/autoplay.py — create, fill the open seats with
+    computer delegations, start as a rehearsal — through the service, with
+    the same command ids; each step is chosen from the state, so a set-up cut
+    short completes on a rerun."""
 
-    async def moderator(cls, actor: PlayerRef = AUTOPLAY_MODERATOR, **fields: Any) -> Reply:
+    async def moderator(cls, **fields: Any) -> Reply:
         state = await service.state(game_id)
         seq = state.seq if state is not None else 0
         return await service.handle(
-            cls(command_id=f"mod:{game_id}:{seq}", game_id=game_id, actor=actor, **fields)
+            cls(
+                command_id=f"mod:{game_id}:{seq}",
+                game_id=game_id,
+                actor=AUTOPLAY_MODERATOR,
+                **fields,
+            )
         )
 
     state = await service.state(game_id)
@@ -103,17 +106,8 @@ async def set_up_like_autoplay(service: GameService, game_id: str, sc, seed: int
     assert state is not None
     if state.phase == "lobby":
         if any(d.control == "open" for d in state.delegations.values()):
-            await moderator(FillSeats)
-        if REHEARSAL:
-            assert (await moderator(StartGame, rehearsal=True)).ok
-        elif state.seat_of(STAND_IN.key) is not None or not (await moderator(StartGame)).ok:
-            if (await service.state(game_id)).seat_of(STAND_IN.key) is None:  # type: ignore[union-attr]
-                await moderator(JoinGame, actor=STAND_IN, state=sc.states[0].id)
-            assert (await moderator(StartGame)).ok
-    state = await service.state(game_id)
-    assert state is not None
-    if state.seat_of(STAND_IN.key) is not None:
-        assert (await moderator(LeaveGame, actor=STAND_IN)).ok
+            assert (await moderator(FillSeats)).ok
+        assert (await moderator(StartGame, rehearsal=True)).ok
 
 
 async def test_the_driver_plays_the_same_game_as_autoplay() -> None:

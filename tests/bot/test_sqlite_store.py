@@ -9,7 +9,6 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-import aiosqlite
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,13 +26,60 @@ def path(tmp_path: Path) -> Path:
 
 async def test_database_uses_wal_and_full_sync(path: Path) -> None:
     async with SqliteStore(path) as store:
-        writer = store._writer  # the connection that commits
-        assert writer is not None
-        assert list(await writer.execute_fetchall("PRAGMA synchronous")) == [(2,)]  # FULL
-        assert list(await writer.execute_fetchall("PRAGMA busy_timeout")) == [(5000,)]
+        # Asked of the connection that commits, on its thread.
+        async def writer_pragma(name: str) -> object:
+            return await store.on_writer(lambda db: db.execute(f"PRAGMA {name}").fetchone()[0])
+
+        assert await writer_pragma("synchronous") == 2  # FULL
+        assert await writer_pragma("busy_timeout") == 5000
+        assert await writer_pragma("journal_mode") == "wal"
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+async def test_checkpoints_run_in_the_background_not_in_commits(path: Path) -> None:
+    async with SqliteStore(path, checkpoint_delay=0.0, wal_autocheckpoint=4000) as store:
+        # The writer checkpoints by itself only past the bound on the WAL.
+        assert (
+            await store.on_writer(lambda db: db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            == 4000
+        )
+        await settle(*(store.append(command(f"g{n}", 0, f"c{n}", notices=1)) for n in range(20)))
+        for _ in range(500):  # the background task prompted by those commits
+            if store.checkpoints:
+                break
+            await asyncio.sleep(0.01)
+        assert store.checkpoints >= 1
+        # Nothing left to copy: a checkpoint now copies every frame there is.
+        busy, frames, copied = await store.checkpoint() or (None, None, None)
+        assert busy == 0 and copied == frames
+        assert [e.seq for e in await store.events("g7")] == [1, 2]
+
+
+async def test_the_wal_stays_bounded_without_background_checkpoints(path: Path) -> None:
+    async with SqliteStore(path, checkpoint_delay=3600, wal_autocheckpoint=16) as store:
+        for n in range(300):
+            await store.append(command(f"g{n % 7}", await store.last_seq(f"g{n % 7}"), f"c{n}"))
+        wal = path.with_name(path.name + "-wal")
+        # Without the bound 300 commits of several pages each would need a
+        # WAL of megabytes; with it the WAL is rewound to its start.
+        assert wal.stat().st_size < 64 * 4096
+        assert store.checkpoints == 0
+
+
+async def test_on_writer_runs_between_transactions(path: Path) -> None:
+    async with SqliteStore(path) as store:
+        appended = asyncio.ensure_future(store.append(command("g1", 0, "c1")))
+        await asyncio.sleep(0)  # let it queue
+        seen = await store.on_writer(
+            lambda db: (db.in_transaction, db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        )
+        assert seen == (False, 2)  # the append queued first was committed first
+        assert await appended == 2
+        with pytest.raises(ZeroDivisionError):
+            await store.on_writer(lambda db: 1 / 0)
+        assert await store.append(command("g1", 2, "c2")) == 4  # the writer carries on
 
 
 async def test_everything_survives_a_reopen(path: Path) -> None:
@@ -73,10 +119,10 @@ async def test_a_lone_append_commits_without_waiting_for_company(path: Path) -> 
 class BlindStore(SqliteStore):
     """Skips the pre-checks, so only the database's constraints stand guard."""
 
-    async def _current_seqs(self, db: aiosqlite.Connection, game_ids: set[str]) -> dict[str, int]:
+    def _current_seqs(self, db: sqlite3.Connection, game_ids: set[str]) -> dict[str, int]:
         return {}
 
-    async def _recorded(self, db: aiosqlite.Connection, command_ids: list[str]) -> set[str]:
+    def _recorded(self, db: sqlite3.Connection, command_ids: list[str]) -> set[str]:
         return set()
 
 
@@ -111,8 +157,8 @@ class FlakyDiskStore(SqliteStore):
 
     fail_next = False
 
-    async def _write_batch(self, db, writes, now):  # type: ignore[no-untyped-def]
-        outcomes = await super()._write_batch(db, writes, now)
+    def _write_batch(self, db, writes, now):  # type: ignore[no-untyped-def]
+        outcomes = super()._write_batch(db, writes, now)
         if self.fail_next:
             self.fail_next = False
             raise sqlite3.OperationalError("database or disk is full")
