@@ -153,7 +153,7 @@ class _Policy:
         party to (its view), the forum's and those agreed (public)."""
         if self._visible is None:
             ids = [p.id for p in self.view.proposals]
-            ids += [p.id for p in self.view.public.forum + self.view.public.in_force]
+            ids += [p.id for p in self.view.public.forum + self.view.public.agreed]
             self._visible = [self.state.proposals[i] for i in dict.fromkeys(ids)]
         return self._visible
 

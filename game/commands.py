@@ -290,7 +290,7 @@ class RejectProposal(CommandBase):
 
 
 class CounterProposal(CommandBase):
-    """respond counter <proposal> <version> [<clause>=<option>…] [cbm=<cbm>]
+    """respond counter <proposal> [<version>] [<clause>=<option>…] [cbm=<cbm>]
     [sector=<sector>] [parties=<state>,…] — a new version of the proposal;
     unnamed terms stay as they are."""
 

@@ -258,8 +258,8 @@ def start_game(d: Decision, c: StartGame) -> None:
     delegates = [x for x in s.seats if x.role == "delegate"]
     if len(delegates) < s.scenario.min_players and not c.rehearsal:
         raise RuleError(
-            f"This scenario needs at least {s.scenario.min_players} players; {len(delegates)} "
-            "joined. Wait for more, or `game start rehearsal` to let computer delegations "
+            f"This scenario needs at least {s.scenario.min_players} "
+            f"player{'s' if s.scenario.min_players != 1 else ''}; {len(delegates)} joined. Wait for more, or `game start rehearsal` to let computer delegations "
             "hold every empty seat."
         )
     count = {sid: len(s.players_of(sid)) for sid in s.state_ids}

@@ -158,6 +158,24 @@ class _Narrator:
 
     # --- terms and proposals -----------------------------------------------------------
 
+    def headline(self, p: Proposal) -> str:
+        """What a deal is, in a few words (for summaries)."""
+        t = p.terms
+        cat = self.after.scenario.catalogs
+        if t.kind == "cbm" and t.cbm in cat.cbms:
+            return f"CBM “{cat.cbms[t.cbm].name}”"
+        if t.kind == "norm" and t.norm in cat.norms:
+            norm = cat.norms[t.norm]
+            return f"norm ({norm.letter}) “{norm.name}”"
+        if t.kind == "agreement" and t.clauses:
+            names = [cat.clauses[c].name if c in cat.clauses else c for c in t.clauses]
+            return "agreement: " + "; ".join(names)
+        if t.kind == "assistance":
+            return f"capacity building for {self.name(t.recipient or '?')} ({t.sector})"
+        if t.kind == "cooperation":
+            return f"cooperation by {self.name(t.requested or '?')} on incident {t.incident}"
+        return p.kind
+
     def describe_terms(self, p: Proposal) -> list[str]:
         t = p.terms
         cat = self.after.scenario.catalogs
@@ -445,8 +463,7 @@ class _Narrator:
             for pid in forced:
                 p = self.after.proposals.get(pid)
                 if p is not None:
-                    what = " ".join(self.describe_terms(p)[:1]) or p.kind
-                    lines.append(f"- {pid} ({self.names(p.terms.parties)}): {_clip(what, 200)}")
+                    lines.append(f"- {pid} ({self.names(p.terms.parties)}): {self.headline(p)}")
         incidents = [e.incident for e in self.events if e.type == "incident_hit"]
         if incidents:
             lines.append("Incidents:")
@@ -593,14 +610,14 @@ def _game_started(n: _Narrator, e: Any) -> None:
 def _operation_planned(n: _Narrator, e: Any) -> None:
     i: Incident = e.incident
     by = (
-        "your services"
+        "Your services plan"
         if i.author_kind == "state"
-        else f"{n.after.name_of(i.author)}, a group you sponsor"
+        else f"{n.after.name_of(i.author)}, a group you sponsor, plans"
     )
     n.delegation(
         e.planner,
         f"Secret: an operation is planned — {i.id}",
-        f"{by.capitalize()} plan “{i.headline}” against {n.name(i.victim)}'s {i.sector} "
+        f"{by} “{i.headline}” against {n.name(i.victim)}'s {i.sector} "
         f"sector, to hit at round {i.round}. If you have promised to spare that sector, it "
         "will be a breach. You may call it off until then.",
         kind="incident",
@@ -813,6 +830,15 @@ def _ended(n: _Narrator, e: Any) -> None:
 # talk
 
 
+def _author(n: _Narrator, m: Any) -> str:
+    """ "Ana (🔷 Aldmark)" for a person; just the delegation when the speaker is
+    its computer (whose player name is the state's own name)."""
+    speaker = n.name(m.by)
+    if not m.player or m.player in (speaker, n.after.name_of(m.by)):
+        return speaker
+    return f"{m.player} ({speaker})"
+
+
 @on("statement_made")
 def _statement(n: _Narrator, e: Any) -> None:
     m = e.message
@@ -821,7 +847,7 @@ def _statement(n: _Narrator, e: Any) -> None:
         f"{speaker} — statement",
         m.text,
         kind="statement",
-        author=f"{m.player} ({speaker})" if m.player and m.player != speaker else speaker,
+        author=_author(n, m),
     )
 
 
@@ -866,7 +892,7 @@ def _whisper(n: _Narrator, e: Any) -> None:
         f"{speaker}",
         m.text,
         kind="backchannel",
-        author=f"{m.player} ({speaker})" if m.player and m.player != speaker else speaker,
+        author=_author(n, m),
     )
 
 

@@ -98,7 +98,9 @@ class PublicView(Frozen):
     incidents: list[IncidentPublic]
     attributions: list[AttributionPublic]
     forum: list[ProposalView]  # norm votes
-    in_force: list[ProposalView]  # agreed and in-force proposals
+    # Deals made (not norms): accepted ones enter into force at the next
+    # resolution; `status` says which are in force already.
+    agreed: list[ProposalView]
     norms_in_force: list[str]
     leaked_backchannels: list[dict[str, Any]]
     technology: list[str]
@@ -290,7 +292,7 @@ def public_view(state: GameState) -> PublicView:
             for p in state.proposals.values()
             if p.kind == "norm" and p.status != "draft"
         ],
-        in_force=[
+        agreed=[
             _proposal_view(state, p)
             for p in state.proposals.values()
             if p.status in ("accepted", "in_force") and p.kind != "norm"

@@ -389,14 +389,9 @@ def status_text(state: GameState, me: PlayerRef) -> str:
                 f"  {i.id} {i.headline} — {state.name_of(i.victim)}, {i.sector}, "
                 f"severity {i.severity}, {i.status}"
             )
-    if view.in_force:
-        # The public view lists agreed deals too; say which are in force yet.
-        def status_of(pid: str) -> str:
-            proposal = state.proposals.get(pid)
-            return proposal.status if proposal is not None else "in_force"
-
-        now = [p for p in view.in_force if status_of(p.id) == "in_force"]
-        agreed = [p for p in view.in_force if status_of(p.id) != "in_force"]
+    if view.agreed:
+        now = [p for p in view.agreed if p.status == "in_force"]
+        agreed = [p for p in view.agreed if p.status != "in_force"]
         if now:
             lines.append("In force: " + "; ".join(f"{p.id} {p.summary}" for p in now))
         if agreed:

@@ -414,5 +414,5 @@ def started(sc: Scenario | None = None, seed: int = 7, players: bool = True) -> 
         t.do("join_game", ANA, state="alba")
         t.do("join_game", BEN, state="borea")
         t.do("join_game", CAT, state="cyra")
-    t.do("start_game")
+    t.do("start_game", rehearsal=not players)
     return t

@@ -34,8 +34,9 @@ def _narrated_game(scenario, seed: int) -> list[Batch]:
 
 @pytest.fixture(scope="module")
 def game() -> list[Batch]:
-    content = pytest.importorskip("bot.content")
-    return _narrated_game(content.load_scenario("twin-grids"), 7)
+    from bot.content import load_scenario
+
+    return _narrated_game(load_scenario("twin-grids"), 7)
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +258,50 @@ def test_every_action_command_is_one_the_terminal_understands(which, request) ->
                 continue  # a template the player completes (a message to type)
             intent = parser.parse(action.command)
             assert isinstance(intent, parser.CommandIntent | parser.LocalIntent), action.command
+
+
+def _narrated(t, type_: str, actor=None, **fields) -> list[Notice]:
+    before = t.state
+    events = t.do(type_, actor, **fields) if actor is not None else t.do(type_, **fields)
+    return notices_for(before, events, t.s)
+
+
+def test_a_planned_operation_by_a_proxy_names_it_as_written() -> None:
+    from tests.game.factories import CAT, Table
+
+    t = Table()
+    for who, sid in ((ANA, "alba"), (BEN, "borea"), (CAT, "cyra")):
+        t.do("join_game", who, state=sid)
+    notices = _narrated(t, "start_game")
+    planned = [n for n in notices if n.title.startswith("Secret: an operation is planned")]
+    proxy = [n for n in planned if "Bear Proxy" in n.body]
+    assert proxy and proxy[0].audience == Audience.delegation("borea")
+    assert "Bear Proxy, a group you sponsor, plans “Grid again”" in proxy[0].body
+
+
+def test_the_round_summary_names_the_deals_entering_into_force() -> None:
+    t = started()
+    t.do("propose_cbm", ANA, cbm="hotline", parties=["borea"])
+    pid = next(iter(t.s.proposals))
+    t.do("accept_proposal", BEN, proposal=pid, version=1)
+    notices = _narrated(t, "advance_round")
+    summary = next(n for n in notices if n.kind == "round" and "Entering into force" in n.body)
+    name = t.s.scenario.catalogs.cbms["hotline"].name
+    assert f"- {pid} (" in summary.body
+    assert f"CBM “{name}”" in summary.body
+    assert "**" not in summary.body.split("Entering into force:")[1].splitlines()[1]
+
+
+def test_a_computer_delegation_speaks_as_itself() -> None:
+    from game.commands import MakeStatement
+    from game.state import computer_player
+
+    t = started(players=False)
+    actor = computer_player("alba", t.s.name_of("alba"))
+    before = t.state
+    events = t.do_command(
+        MakeStatement(command_id="s1", game_id=t.s.game_id, actor=actor, text="We seek calm.")
+    )
+    notice = next(n for n in notices_for(before, events, t.s) if n.kind == "statement")
+    assert notice.author is not None and "(" not in notice.author
+    assert t.s.name_of("alba") in notice.author
