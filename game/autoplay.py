@@ -10,6 +10,12 @@ mediator acts inside the rules: once every party to a stalled negotiation
 has consented to mediation, it tables its text at once. Pure: no clock, no
 I/O; the same scenario and seed always play the same game. Used by the
 balance report and the tests.
+
+`skip`, if given, is asked about every command a computer delegation would
+send; the ones it returns True for are not sent (nor any later command of
+that batch the rules then refuse). The balance report uses it to play the
+same seeds without one kind of move — no back-channels, no mediation — and
+see what the scoring makes of the difference.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from game.ai import computer_commands
-from game.base import SYSTEM, Context, InvariantBroken, PlayerRef
+from game.base import SYSTEM, Context, InvariantBroken, PlayerRef, RuleError
 from game.commands import (
     AdvanceRound,
+    Command,
     CreateGame,
     FillSeats,
     StartGame,
@@ -40,12 +47,20 @@ MAX_STEPS = 5_000
 
 # Told of every batch of events: (state before, events, state after).
 BatchFn = Callable[[GameState | None, list[Event], GameState], None]
+# Asked of every computer command before it is sent: True drops it.
+SkipFn = Callable[[GameState, Command], bool]
 
 
 class _Game:
     def __init__(
-        self, scenario: Scenario, seed: int, start: datetime, on_batch: BatchFn | None
+        self,
+        scenario: Scenario,
+        seed: int,
+        start: datetime,
+        on_batch: BatchFn | None,
+        skip: SkipFn | None = None,
     ) -> None:
+        self.skip = skip
         self.scenario = scenario
         self.seed = seed
         self.now = start
@@ -94,7 +109,15 @@ class _Game:
                 for command in computer_commands(self.s, sid, ctx):
                     if self.s.phase != "negotiation" or self.s.round != round_:
                         break
-                    self.run(command)
+                    if self.skip is None:
+                        self.run(command)
+                    elif self.skip(self.s, command):
+                        continue
+                    else:
+                        try:
+                            self.run(command)
+                        except RuleError:
+                            continue  # it followed a command that was skipped
                     acted = True
             if not acted:
                 return
@@ -111,12 +134,17 @@ class _Game:
 
 
 def play_out(
-    scenario: Scenario, seed: int, start: datetime, on_batch: BatchFn | None = None
+    scenario: Scenario,
+    seed: int,
+    start: datetime,
+    on_batch: BatchFn | None = None,
+    skip: SkipFn | None = None,
 ) -> tuple[list[Event], GameState]:
     """Play a whole game of computer delegations; return its log and end state.
     `on_batch`, if given, is told of every batch of events as it happens (the
-    narration tests read the notices of each)."""
-    game = _Game(scenario, seed, start, on_batch)
+    narration tests read the notices of each); `skip` drops the computer
+    commands it returns True for."""
+    game = _Game(scenario, seed, start, on_batch, skip)
     game.set_up()
     for _ in range(MAX_STEPS):
         if game.s.phase == "ended":

@@ -70,3 +70,38 @@ def test_verdicts():
         == "always in conflict"
     )
     assert balance.ScenarioBalance(**{**figures.__dict__, "conflicts": 1}).verdict == "balanced"
+
+
+# --- does the scoring reward good play? ------------------------------------------------
+
+
+def test_good_play_report_plays_the_same_seeds_without_each_move():
+    result = balance.good_play_report("twin-grids", games=2, variants=["back-channels"])
+    assert result.scenario_id == "twin-grids"
+    assert result.states == ("aldmark", "borova")
+    assert result.full.games == 2
+    (without,) = result.without
+    assert without.id == "no back-channels"
+    assert set(without.mean_scores) == {"aldmark", "borova"}
+    assert set(result.rewarded(without)) == {"aldmark", "borova"}
+    text = str(result)
+    assert "full play" in text and "no back-channel talks" in text
+
+
+def test_every_good_move_is_a_variant():
+    ids = [vid for vid, _, _ in balance.GOOD_PLAY]
+    assert ids == ["back-channels", "mediation", "joint-reporting", "agreement", "forum"]
+
+
+def test_a_skipped_move_is_never_made():
+    from game.autoplay import play_out
+
+    sc = load_scenario("twin-grids")
+    skips = dict((vid, skip) for vid, _, skip in balance.GOOD_PLAY)
+    events, _ = play_out(sc, 3, balance.START)
+    assert any(e.type == "backchannel_opened" for e in events)
+    events, final = play_out(sc, 3, balance.START, skip=skips["back-channels"])
+    assert not any(e.type == "backchannel_opened" for e in events)
+    events, final = play_out(sc, 3, balance.START, skip=skips["agreement"])
+    forced = [final.proposals[e.proposal] for e in events if e.type == "entered_into_force"]
+    assert forced and all(p.kind != "agreement" for p in forced)
