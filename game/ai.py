@@ -38,7 +38,10 @@ What it does, in order, each time it is asked (a "pass"):
    a cooperation request about a criminal incident, or assistance to a state
    hit where it is weak — what serves it, if it can afford it, and never a
    deal it already has (the rules refuse it);
-7. marks itself ready once it has nothing else to do.
+7. opens a back-channel with a state it is tense with (tension 40 or more,
+   with the chance of its cooperativeness, drawn once a round) and speaks
+   once a round in every back-channel it is in;
+8. marks itself ready once it has nothing else to do.
 
 Every candidate command is tried with `decide` on a scratch copy of the
 state (applying the earlier ones), and dropped if a rule refuses it, so a
@@ -717,8 +720,11 @@ class _Policy:
                 < self.conduct.cooperativeness
             ):
                 yield self.make(OpenBackchannel, states=[other])
+        # Speak once a round in every open channel: talks that both sides keep
+        # up lower tension at the resolution step.
+        now = self.view.public.round
         for c in self.view.backchannels:
-            if c.open and not any(m.by == self.me for m in c.messages):
+            if c.open and not any(m.by == self.me and m.round == now for m in c.messages):
                 others = [self.state.name_of(s) for s in c.states if s != self.me]
                 yield self.make(
                     Whisper,

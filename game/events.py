@@ -219,12 +219,12 @@ class ReminderSent(EventBase):
 
 class RoundEffects(EventBase):
     """An effect of the resolution step (CBM relief, trust from honoured
-    commitments, escalation of unresolved incidents)."""
+    commitments, back-channel dialogue, escalation of unresolved incidents)."""
 
     type: Literal["round_effects"] = "round_effects"
-    cause: Literal["cbm_relief", "honoured", "escalation"]
+    cause: Literal["cbm_relief", "honoured", "dialogue", "escalation"]
     effects: Effects
-    detail: list[str] = []  # proposal or incident ids involved
+    detail: list[str] = []  # proposal, back-channel or incident ids involved
 
 
 class RoundEnded(EventBase):

@@ -859,7 +859,8 @@ def _bc_opened(n: _Narrator, e: Any) -> None:
         Audience.backchannel(c.id),
         f"Back-channel {c.id} opened",
         f"A private talk between {who}, opened by {n.name(c.opened_by)}. "
-        "What is said here stays here — though back-channels can leak.",
+        "What is said here stays here — though back-channels can leak. When both "
+        "sides speak here in a round, tension between them eases at the round's end.",
         kind="backchannel",
         actions=[
             Action(
@@ -894,6 +895,22 @@ def _whisper(n: _Narrator, e: Any) -> None:
         kind="backchannel",
         author=_author(n, m),
     )
+
+
+@on("round_effects")
+def _round_effects(n: _Narrator, e: Any) -> None:
+    if e.cause != "dialogue":
+        return  # the round summary reports the other effects as tension moves
+    for cid in e.detail:
+        members = set(n.after.backchannels[cid].states)
+        pairs = [n.pair(key) for key in e.effects.tension if set(pair_of(key)) <= members]
+        n.add(
+            Audience.backchannel(cid),
+            "Talks eased tension",
+            f"Both sides spoke this round: {_list(pairs)} — tension "
+            f"−{n.after.rules.backchannel_relief}, trust +{n.after.rules.backchannel_trust}.",
+            kind="backchannel",
+        )
 
 
 @on("backchannel_leaked")

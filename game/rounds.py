@@ -10,10 +10,13 @@ after the last round. The resolution step, in order:
 2. CBMs in force relieve tension (their `tension_relief`, capped per pair
    per round by `cbm_relief_cap`) and build trust;
 3. agreements in force that were kept this round build trust;
-4. incidents of this round left open (not attributed, not closed) escalate;
-5. open back-channels may leak (`leak_chance` each);
-6. crisis pairs with no active talk are offered mediation (a stall);
-7. the round's tension is recorded.
+4. back-channel dialogue: two states that both spoke this round in an open
+   back-channel between them see tension fall by `backchannel_relief` and
+   trust rise by `backchannel_trust` (once per pair, however many channels);
+5. incidents of this round left open (not attributed, not closed) escalate;
+6. open back-channels may leak (`leak_chance` each);
+7. crisis pairs with no active talk are offered mediation (a stall);
+8. the round's tension is recorded.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from game.events import (
     RoundStarted,
 )
 from game.incidents import inject_step
-from game.state import pair_of
+from game.state import pair_key, pair_of
 from game.tension import EffectsBuilder
 from game.treaties import (
     cbm_effect_between,
@@ -122,6 +125,29 @@ def _honoured(d: Decision) -> None:
         d.emit(RoundEffects, cause="honoured", effects=built, detail=ids)
 
 
+def _dialogue(d: Decision) -> None:
+    s = d.state
+    pairs: set[str] = set()
+    ids: list[str] = []
+    for cid in sorted(s.backchannels, key=lambda x: int(x[1:])):
+        c = s.backchannels[cid]
+        if not c.open:
+            continue
+        spoke = sorted({m.by for m in c.messages if m.round == s.round and m.by in c.states})
+        talked = [pair_key(a, b) for i, a in enumerate(spoke) for b in spoke[i + 1 :]]
+        if talked:
+            ids.append(cid)
+            pairs.update(talked)
+    effects = EffectsBuilder()
+    for key in sorted(pairs):
+        a, b = pair_of(key)
+        effects.add_tension(a, b, -s.rules.backchannel_relief)
+        effects.add_trust(a, b, s.rules.backchannel_trust)
+    built = effects.build()
+    if ids and not built.is_empty():
+        d.emit(RoundEffects, cause="dialogue", effects=built, detail=ids)
+
+
 def _escalation(d: Decision) -> None:
     s = d.state
     amount = s.rules.escalation_tension
@@ -172,6 +198,7 @@ def resolution_step(d: Decision) -> None:
     enter_into_force(d)
     _cbm_relief(d)
     _honoured(d)
+    _dialogue(d)
     _escalation(d)
     _leaks(d)
     _crisis_stalls(d)

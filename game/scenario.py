@@ -383,6 +383,15 @@ class RuleSettings(Frozen):
     )
     leak_chance: float = Field(0.05, ge=0, le=1, description="per back-channel per round")
     leak_tension: int = Field(5, ge=0, le=30)
+    backchannel_relief: int = Field(
+        3,
+        ge=0,
+        le=30,
+        description="tension fall per round for two states who both spoke in a back-channel",
+    )
+    backchannel_trust: int = Field(
+        1, ge=0, le=20, description="trust rise per round for the same pair"
+    )
     stability_bonus_max: int = Field(30, ge=0, le=100)
     allow_early_advance: bool = True
     # Added with the engine (defaults keep existing content valid):

@@ -227,6 +227,7 @@ class Message(Frozen):
     player: str  # display name
     text: str
     at: datetime
+    round: int = 0  # the round it was said in (0: before the rule needed it)
 
 
 class Backchannel(Frozen):

@@ -2,8 +2,10 @@
 
 A back-channel is a private talk between two or more delegations (optionally
 with the mediator); opening one costs `backchannel_cost`. Any member may close
-it. At each resolution step an open back-channel may leak (game/rounds.py):
-its existence and parties, never its words, become public news.
+it. At each resolution step (game/rounds.py) two states that both spoke in an
+open back-channel between them that round see their tension fall and their
+trust rise (dialogue lowers misperception), and an open back-channel may
+leak: its existence and parties, never its words, become public news.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ def statement(d: Decision, c: MakeStatement, state_id: str | None) -> None:
     d.emit(
         StatementMade,
         message=Message(
-            by=_speaker(d, c.actor, state_id), player=c.actor.name, text=c.text, at=d.now
+            by=_speaker(d, c.actor, state_id),
+            player=c.actor.name,
+            text=c.text,
+            at=d.now,
+            round=d.state.round,
         ),
     )
 
@@ -83,6 +89,10 @@ def whisper(d: Decision, c: Whisper, state_id: str | None) -> None:
         WhisperSent,
         channel=ch.id,
         message=Message(
-            by=_speaker(d, c.actor, state_id), player=c.actor.name, text=c.text, at=d.now
+            by=_speaker(d, c.actor, state_id),
+            player=c.actor.name,
+            text=c.text,
+            at=d.now,
+            round=d.state.round,
         ),
     )

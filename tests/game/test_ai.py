@@ -18,12 +18,14 @@ from game.commands import (
     CounterProposal,
     Investigate,
     MarkReady,
+    OpenBackchannel,
     RequestMediation,
     StandDown,
     TakeMeasure,
+    Whisper,
 )
 from game.engine import apply, decide
-from game.scenario import Conduct
+from game.scenario import Conduct, DomesticInject, RuleSettings
 from game.state import computer_player
 from tests.game.factories import ANA, Table, scenario, states
 
@@ -168,6 +170,38 @@ def test_it_plays_from_its_own_view_only() -> None:
         t.do("propose_agreement", ANA, parties=["borea"], clauses={"spare-energy": "partial"})
     strip = [c.model_dump(exclude={"command_id"}) for c in commands(t1, "borea")]
     assert strip == [c.model_dump(exclude={"command_id"}) for c in commands(t2, "borea")]
+
+
+def test_it_speaks_once_a_round_in_every_back_channel_it_is_in() -> None:
+    """Talks both sides keep up lower tension at the resolution step, so a
+    computer delegation speaks in each open channel every round, once."""
+    t = table(scenario(injects=[], rules=RuleSettings(leak_chance=0.0)))
+    t.do("open_backchannel", ANA, states=["borea"])
+    for _ in range(2):
+        t.do("whisper", ANA, channel="B1", text="shall we talk?")
+        cmds = commands(t, "borea")
+        assert [c.channel for c in of(cmds, Whisper)] == ["B1"]
+        for c in cmds:
+            t.do_command(c)
+        assert not of(commands(t, "borea"), Whisper)
+        before = t.s.tension("alba", "borea")
+        t.do("advance_round")
+        assert t.s.tension("alba", "borea") <= before - t.s.rules.backchannel_relief
+
+
+def test_it_opens_a_back_channel_when_tension_runs_high() -> None:
+    profiles = [
+        p.model_copy(update={"conduct": Conduct(cooperativeness=1.0)}) if p.id == "borea" else p
+        for p in states()
+    ]
+    t = table(scenario(states=profiles, injects=[]))
+    assert not of(commands(t, "borea"), OpenBackchannel)  # tension 30: no need
+    t.do(
+        "inject_event",
+        inject=DomesticInject(round=1, headline="Row", state="borea", tension_with={"alba": 15}),
+    )
+    opened = of(commands(t, "borea"), OpenBackchannel)
+    assert [o.states for o in opened] == [["alba"]]
 
 
 def test_it_marks_itself_ready_once_it_has_nothing_left_to_do() -> None:

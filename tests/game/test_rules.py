@@ -540,6 +540,33 @@ def test_backchannel_leak_raises_tension_with_excluded_states():
     assert t.s.tension("alba", "cyra") == 35 and t.s.tension("borea", "cyra") == 35
 
 
+def test_both_sides_speaking_in_a_backchannel_lowers_tension_and_builds_trust():
+    """Dialogue lowers misperception: at the resolution step, two states that
+    both spoke in an open back-channel between them during the round see
+    their tension fall by `backchannel_relief` (3) and their trust rise by
+    `backchannel_trust` (1), once per pair per round."""
+    t = started(quiet())
+    t.do("open_backchannel", ANA, states=["borea", "cyra"])
+    t.do("open_backchannel", BEN, states=["alba"])
+    for channel, who in (("B1", ANA), ("B1", BEN), ("B2", ANA), ("B2", BEN), ("B2", BEN)):
+        t.do("whisper", who, channel=channel, text="let us lower the risk")
+    events, notices = _notices(t, "advance_round")
+    talks = [e for e in events if e.type == "round_effects" and e.cause == "dialogue"]
+    assert [e.detail for e in talks] == [["B1", "B2"]]
+    told = [n for n in notices if n.title == "Talks eased tension"]
+    assert [n.audience.kind for n in told] == ["backchannel", "backchannel"]
+    assert "Alba – 🟥 Borea" in told[0].body and "Cyra" not in told[0].body
+    # Two channels, several messages: once for the pair; Cyra never spoke.
+    assert t.s.tension("alba", "borea") == 30 - 3 and t.s.relation("alba", "borea").trust == 51
+    assert t.s.tension("alba", "cyra") == 30 and t.s.tension("borea", "cyra") == 30
+    # Next round only one side speaks: nothing; a closed channel counts for nothing.
+    t.do("whisper", ANA, channel="B1", text="are you there?")
+    t.do("whisper", BEN, channel="B2", text="we are")
+    t.do("close_backchannel", ANA, channel="B2")
+    t.do("advance_round")
+    assert t.s.tension("alba", "borea") == 27
+
+
 # --- scoring and randomness ----------------------------------------------------------------
 
 
