@@ -357,12 +357,19 @@ class GoodPlayReport:
 
 
 def _variant(
-    sc: Scenario, variant_id: str, description: str, skip: SkipFn | None, seeds: range
+    sc: Scenario,
+    variant_id: str,
+    description: str,
+    skip: SkipFn | None,
+    seeds: range,
+    played: Callable[[str], None] | None = None,
 ) -> PlayVariant:
     totals: dict[str, list[int]] = {s.id: [] for s in sc.states}
     conflicts = agreements = settled = 0
     for seed in seeds:
         events, final = play_out(sc, seed, START, skip=skip)
+        if played is not None:
+            played(variant_id)
         conflicts += final.ended_reason == "conflict"
         for event in events:
             if event.type == "entered_into_force":
@@ -393,20 +400,27 @@ def good_play_report(
     variants: Sequence[str] | None = None,
 ) -> GoodPlayReport:
     """Play `games` seeds with full play and again without each good move (all
-    of GOOD_PLAY, or the ids in `variants`), and compare the mean scores."""
+    of GOOD_PLAY, or the ids in `variants`), and compare the mean scores.
+    `progress`, if given, is told (games played, games in all, which play)
+    after every game."""
     if games < 1:
         raise ValueError("games must be at least 1")
     (sc,) = _resolve(scenario, None)
     chosen = [g for g in GOOD_PLAY if variants is None or g[0] in variants]
     seeds = range(first_seed, first_seed + games)
-    full = _variant(sc, "full play", "full play", None, seeds)
-    if progress is not None:
-        progress(1, len(chosen) + 1, "full play")
-    without = []
-    for index, (vid, description, skip) in enumerate(chosen, start=2):
-        without.append(_variant(sc, f"no {vid}", description, skip, seeds))
+    total = games * (len(chosen) + 1)
+    done = 0
+
+    def played(variant_id: str) -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(index, len(chosen) + 1, vid)
+            progress(done, total, variant_id)
+
+    full = _variant(sc, "full play", "full play", None, seeds, played)
+    without = []
+    for vid, description, skip in chosen:
+        without.append(_variant(sc, f"no {vid}", description, skip, seeds, played))
     return GoodPlayReport(
         scenario_id=sc.id, states=tuple(s.id for s in sc.states), full=full, without=tuple(without)
     )

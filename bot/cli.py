@@ -198,10 +198,22 @@ def build_parser() -> argparse.ArgumentParser:
         "balance",
         help="play N seeded games of computer delegations and report",
         description="Plays N seeded games of computer delegations per scenario and prints how "
-        "often each ends in conflict, agreements and mediations per game, and the score spread.",
+        "often each ends in conflict, agreements and mediations per game, and the score spread. "
+        "With --good-play: plays the same N seeds again with the delegations denied each good "
+        "move (back-channel talks, mediation, joint incident reporting, an agreement, forum "
+        "norms) and prints the mean scores, to show whether the scoring rewards good play.",
     )
-    balance.add_argument("--scenario", metavar="ID", help="one scenario (default: every one)")
+    balance.add_argument(
+        "--scenario",
+        metavar="ID",
+        help="one scenario (default: every one; with --good-play, twin-grids)",
+    )
     balance.add_argument("--games", type=int, default=200, metavar="N", help="default 200")
+    balance.add_argument(
+        "--good-play",
+        action="store_true",
+        help="compare full play with play denied each good move, seed by seed",
+    )
     balance.set_defaults(handler=cmd_content_balance)
 
     run = add(
@@ -299,8 +311,14 @@ def cmd_content_balance(args: argparse.Namespace, settings: Settings) -> int:
     if args.games < 1:
         raise CliError("--games must be at least 1.")
     scenario = _scenario_arg(args.scenario, settings) if args.scenario else None
-    progress = Progress("balance (games played)")
-    report = balance.balance_report(scenario, games=args.games, progress=progress)
+    if args.good_play:
+        progress = Progress("good play (games played)")
+        report = balance.good_play_report(
+            scenario or "twin-grids", games=args.games, progress=progress
+        )
+    else:
+        progress = Progress("balance (games played)")
+        report = balance.balance_report(scenario, games=args.games, progress=progress)
     progress.done()
     print(report)
     return EXIT_OK

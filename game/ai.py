@@ -11,8 +11,8 @@ true author.
 
 What it does, in order, each time it is asked (a "pass"):
 
-1. calls off a planned operation that would break a commitment in force (an
-   agreement sparing the sector, an adopted norm protecting it) with the
+1. calls off a planned operation that would break a commitment (an agreement
+   sparing the sector, a norm the forum adopted protecting it) with the
    chance of its `Conduct.reliability`, and other operations when tension
    with the target is already high, with the chance of its cooperativeness
    (less when unreliable);
@@ -29,7 +29,8 @@ What it does, in order, each time it is asked (a "pass"):
 4. investigates incidents against it before it attributes, and attributes
    publicly (with the chance of its assertiveness) when the evidence it
    holds points clearly at one suspect — an assertive delegation needs less
-   of it; having named the author of an operation against it, it may answer
+   of it, and every delegation needs more once the forum has adopted a
+   "consider all information" norm; having named the author of an operation against it, it may answer
    with a diplomatic measure, likelier and harder the more assertive and
    the less cooperative it is;
 5. requests mediation on a proposal of its that keeps being countered, and
@@ -118,6 +119,9 @@ NORM_ISSUES: dict[str, str] = {
     "protect_certs": "incident_reporting",
 }
 
+# Extra evidence (summed confidence) wanted before naming a culprit once the
+# forum has adopted a "consider all information" norm.
+CAREFUL = 25
 # Capital kept back for investigating the next incident.
 RESERVE = 1
 # A clause whose value falls below this spoils an otherwise good text.
@@ -277,7 +281,7 @@ class _Policy:
                     and (not clause.sectors or sector in clause.sectors)
                 ):
                     return True
-        for nid in self.view.public.norms_in_force:
+        for nid in self.adopted_norms():
             norm = self.catalogs.norms.get(nid)
             if (
                 norm is not None
@@ -286,6 +290,17 @@ class _Policy:
             ):
                 return True
         return False
+
+    def adopted_norms(self) -> list[str]:
+        """Norms in force, and those the forum adopted this round (in force
+        at the resolution step, before next round's operations hit)."""
+        public = self.view.public
+        adopted = [
+            self.state.proposals[p.id].terms.norm or ""
+            for p in public.forum
+            if p.status in ("accepted", "in_force")
+        ]
+        return list(dict.fromkeys([*public.norms_in_force, *adopted]))
 
     def operations(self) -> Iterator[Any]:
         for op in self.view.operations:
@@ -487,6 +502,14 @@ class _Policy:
             # How sure it must be before it names a culprit: an assertive
             # delegation goes public on thinner evidence (and is wrong more).
             sure = 90 - 50 * self.conduct.assertiveness
+            # Norm (b) adopted: weigh all the information — a third more
+            # evidence first (a wrong accusation now costs double).
+            if any(
+                n in self.catalogs.norms
+                and self.catalogs.norms[n].effect == "consider_all_information"
+                for n in self.adopted_norms()
+            ):
+                sure += CAREFUL
             clear = (
                 top is not None and top[1] >= sure and top[1] >= 2 * second and top[0] != self.me
             )

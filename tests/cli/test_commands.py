@@ -10,12 +10,13 @@ import pytest
 from tests.cli.conftest import Detente
 
 ROOT = Path(__file__).resolve().parents[2]
-GAME = "demo-harbour-ransom-5"
+# A seed whose game plays all four rounds (seed 5 now ends in conflict in round 3).
+GAME = "demo-harbour-ransom-4"
 
 
 @pytest.fixture
 def played(detente: Detente) -> Detente:
-    result = detente("demo", "--scenario", "harbour-ransom", "--seed", "5", "--db", "g.db", "-q")
+    result = detente("demo", "--scenario", "harbour-ransom", "--seed", "4", "--db", "g.db", "-q")
     assert result.returncode == 0, result.stderr
     return detente
 
@@ -123,6 +124,18 @@ def test_content_balance_shows_progress_on_stderr(detente: Detente) -> None:
     assert result.returncode == 0, result.stderr
     assert "harbour-ransom" in result.stdout
     assert "2/2" in result.stderr
+
+
+def test_content_balance_good_play_prints_the_comparison(detente: Detente) -> None:
+    result = detente("content", "balance", "--good-play", "--games", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("twin-grids: mean score per delegation, 1 seeded games")
+    for play in ("full play", "no back-channels", "no mediation", "no forum"):
+        assert play in result.stdout
+    assert "full play minus play without" in result.stdout
+    # Progress, game by game over the six plays, on stderr only.
+    assert "good play (games played): 6/6" in result.stderr
+    assert "games played" not in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,15 @@ def test_good_play_report_plays_the_same_seeds_without_each_move():
     assert "full play" in text and "no back-channel talks" in text
 
 
+def test_twin_grids_rewards_back_channel_talks_and_the_forum():
+    """Issue 3: in the founding scenario the scoring rewards back-channel talks
+    (both sides speaking lowers tension) and the UN forum (each side's secret
+    objective is a norm). The full 200-game table is in docs/scenarios.md."""
+    result = balance.good_play_report("twin-grids", games=20, variants=["back-channels", "forum"])
+    for variant in result.without:
+        assert all(result.rewarded(variant).values()), str(result)
+
+
 def test_every_good_move_is_a_variant():
     ids = [vid for vid, _, _ in balance.GOOD_PLAY]
     assert ids == ["back-channels", "mediation", "joint-reporting", "agreement", "forum"]

@@ -167,12 +167,17 @@ def test_founding_scenario_two_states_a_mediator_and_a_forum():
     assert scenario.mediator.kind in ("neutral_state", "un_envoy")
     assert scenario.max_players == 3
     assert scenario.catalogs.norms  # the forum has norms to vote on
-    # The good play is rewarded: a hotline, joint incident reporting, a
-    # bilateral agreement between the two.
+    # The good play of issue 3 is rewarded: joint incident reporting in a
+    # bilateral agreement between the two, and a norm adopted in the UN forum
+    # for each side (back-channel talks and mediation pay through the rules;
+    # the good-play report in docs/scenarios.md measures all five).
     objectives = [o for s in scenario.states for o in s.objectives]
-    assert any(o.kind == "cbm_in_force" and "hotline" in o.cbm for o in objectives)
     assert any(getattr(o, "clause", None) == "joint-incident-reporting" for o in objectives)
     assert all(o.with_state is not None for o in objectives if o.kind == "agreement_in_force")
+    for state in scenario.states:
+        assert 2 <= len(state.objectives) <= 3
+        assert any(o.kind == "norm_adopted" for o in state.objectives)
+        assert "forum" in state.briefing and "norm (" in state.briefing
 
 
 def test_large_scenario_divergent_interests_groups_and_forum_vote():
