@@ -150,6 +150,20 @@ def test_a_reliable_delegation_stands_down_an_operation_that_would_breach_its_wo
     ]
 
 
+def test_a_norm_the_forum_adopted_this_round_binds_like_an_agreement() -> None:
+    """Adopted now, in force at the resolution step — before the planned
+    strike on alba's grid would hit: a reliable borea calls it off."""
+    t = table(with_conduct("borea", reliability=1.0, cooperativeness=0.0))
+    t.do("propose_norm", ANA, norm="no-ci-attacks")
+    for sid in ("borea", "cyra"):
+        t.do("cast_vote", computer_player(sid), proposal="P1", vote="yes")
+    assert t.s.proposals["P1"].status == "accepted"
+    stand_downs = of(commands(t, "borea"), StandDown)
+    assert [s.operation for s in stand_downs] == [
+        i.id for i in t.s.incidents.values() if i.status == "planned"
+    ]
+
+
 def test_an_unreliable_delegation_lets_the_operation_go_ahead() -> None:
     t = _agreed_sparing_energy(with_conduct("borea", reliability=0.0, cooperativeness=0.0))
     assert not of(commands(t, "borea"), StandDown)
