@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.clock import Clock
 from bot.delivery import OutboxDelivery, Publisher
+from bot.heap import HeapSettler
 from bot.routing import recipients
 from bot.store import (
     Append,
@@ -94,6 +95,7 @@ class GameService:
         publisher: Publisher | None = None,
         cache_size: int = 20_000,
         max_retries: int = 8,
+        settle_every: int = 1000,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -101,6 +103,7 @@ class GameService:
         self.cache_size = cache_size
         self.max_retries = max_retries
         self._cache: OrderedDict[str, GameState] = OrderedDict()
+        self._heap = HeapSettler(settle_every)
         self._locks: dict[str, asyncio.Lock] = {}
         self._lock_users: dict[str, int] = {}
         self._frozen: dict[str, str] = {}
@@ -279,6 +282,9 @@ class GameService:
         return state if shared is state.scenario else state.model_copy(update={"scenario": shared})
 
     def _remember(self, game_id: str, state: GameState) -> None:
+        if game_id not in self._cache and self._heap.game_loaded(len(self._cache) + 1):
+            # Between commands, not in one's path (bot/heap.py says why).
+            asyncio.get_running_loop().call_soon(self._heap.settle)
         self._cache[game_id] = state
         self._cache.move_to_end(game_id)
         while len(self._cache) > self.cache_size:
@@ -305,6 +311,8 @@ class GameService:
             self.delivery.wake()
         for listener in self._deadline_listeners:
             listener(game_id, deadline)
+        if self._heap.command_applied():
+            asyncio.get_running_loop().call_soon(self._heap.settle)
 
     async def _snapshot(self, game_id: str, state: GameState) -> None:
         await self.store.save_snapshot(
