@@ -1,24 +1,27 @@
-"""Player-written text never pings anyone: mass mentions and mention syntax
-are neutralised before any platform shows it (PLATFORM-UX.md)."""
+"""Player-written text never pings anyone (PLATFORM-UX.md): one place that
+makes mentions inert, for every platform and the terminal.
+
+What would ping people on a chat platform: `@everyone`, `@here`, Discord's
+`<@123>`, `<@!123>`, `<@&role>`, `<#channel>`, Slack's `<!here>`,
+`<!channel>`, `<!everyone>`, `<@U123>`. A zero-width space after the `@` or
+`<` keeps the text readable and makes it inert everywhere.
+"""
 
 from __future__ import annotations
 
 import re
 
 _ZWSP = "\u200b"
-_DISCORD_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
-_MASS = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_MENTION = re.compile(r"@(?=(everyone|here|channel)\b)|<(?=[@#!])", re.IGNORECASE)
 
 
-def neutralise_discord(text: str) -> str:
-    """`@everyone` → `@\u200beveryone`; `<@123>` → `<@\u200b123>`."""
-    text = _MASS.sub(lambda m: "@" + _ZWSP + m.group(1), text)
-    return _DISCORD_MENTION.sub(lambda m: f"<{m.group(1)}{_ZWSP}{m.group(2)}>", text)
+def neutralise_mentions(text: str) -> str:
+    """Player-written text with every mass or direct mention made inert."""
+    return _MENTION.sub(lambda m: m.group(0) + _ZWSP, text)
 
 
 def escape_slack(text: str) -> str:
-    """Slack's three control characters, so `<!everyone>` or `<@U123>` in a
-    player's text is shown, not acted on; `@here` without brackets does not
-    notify in messages posted by apps, but is broken up as well."""
+    """Slack's three control characters escaped (so `<!everyone>` is shown,
+    not acted on), and bare mass mentions made inert."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MASS.sub(lambda m: "@" + _ZWSP + m.group(1), text)
+    return neutralise_mentions(text)

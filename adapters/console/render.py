@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from adapters.mentions import neutralise_mentions
 from game.notice import Action, Audience, Notice
 
 WIDTH = 100
@@ -89,18 +90,6 @@ def audience_labels(audiences: Sequence[Audience], directory: Directory) -> str:
 
 
 # --- player-written text ------------------------------------------------------------
-
-# What would ping people on a chat platform: `@everyone`, `@here`, Discord's
-# `<@123>`, `<@!123>`, `<@&role>`, `<#channel>`, Slack's `<!here>`,
-# `<!channel>`, `<!everyone>`, `<@U123>`. A zero-width space after the `@`
-# or `<` keeps the text readable and makes it inert everywhere.
-_ZWSP = "\u200b"
-_MENTION = re.compile(r"@(?=(everyone|here|channel)\b)|<(?=[@#!])", re.IGNORECASE)
-
-
-def neutralise_mentions(text: str) -> str:
-    """Player-written text with every mass or direct mention made inert."""
-    return _MENTION.sub(lambda m: m.group(0) + _ZWSP, text)
 
 
 def _plain(text: str) -> str:

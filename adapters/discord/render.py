@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.actions import DISCORD_CUSTOM_ID_MAX, encode_action
-from adapters.mentions import neutralise_discord
+from adapters.mentions import neutralise_mentions
 from game.notice import Action, Notice
 
 BUTTON_STYLE = {"primary": 1, "secondary": 2, "success": 3, "danger": 4}
@@ -42,12 +42,12 @@ def timestamp(when: datetime) -> str:
 
 
 def render_message(notice: Notice) -> dict[str, Any]:
-    body = neutralise_discord(notice.body) if notice.author else notice.body
+    body = neutralise_mentions(notice.body) if notice.author else notice.body
     embed: dict[str, Any] = {"title": _cut(notice.title, 256), "description": _cut(body, 4096)}
     if notice.kind in COLOUR:
         embed["color"] = COLOUR[notice.kind]
     if notice.author:
-        embed["author"] = {"name": _cut(neutralise_discord(notice.author), 256)}
+        embed["author"] = {"name": _cut(neutralise_mentions(notice.author), 256)}
     fields = [
         {"name": _cut(f.name, 256), "value": _cut(f.value, 1024), "inline": f.inline}
         for f in notice.fields
