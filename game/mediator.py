@@ -108,9 +108,6 @@ class Package(Frozen):
     product: float
     tension_relief: int
 
-    def option_for(self, clause_id: str) -> str:
-        return self.options[clause_id]
-
 
 class NoCompromise(Frozen):
     """No package gives every party a positive gain. `reason` is fit to show."""

@@ -223,12 +223,6 @@ def verb_of(kind: type[CommandBase]) -> str:
     return kind.__name__
 
 
-def all_command_names() -> list[str]:
-    names = [v for v in VERBS]
-    names += [f"{v} {s}" for v, subs in VERBS.items() for s in subs]
-    return names
-
-
 def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(word.lower(), list(choices), n=n, cutoff=0.6)
 

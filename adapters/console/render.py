@@ -40,11 +40,6 @@ class Directory:
     you_moderator: bool = False
     people: dict[str, str] = field(default_factory=dict)  # PlayerRef.key -> display name
 
-    def state_name(self, state_id: str | None) -> str:
-        if state_id is None:
-            return "?"
-        return self.states.get(state_id, state_id)
-
     def short_name(self, state_id: str) -> str:
         """The name without its flag, for compact labels."""
         name = self.states.get(state_id, state_id)

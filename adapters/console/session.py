@@ -26,19 +26,17 @@ from adapters.console.render import (
     render_notice,
 )
 from bot.clock import SimulatedClock
+from bot.driver import run_computer_turns as driver_turns
 from bot.routing import recipients
 from bot.service import GameService, Reply
 from bot.sqlite_store import SqliteStore
-from game.base import SYSTEM, PlayerRef
+from game.base import PlayerRef
 from game.commands import Command
 from game.engine import EVENT_ADAPTER
 from game.notice import Action, Audience, Notice
 from game.state import GameState
 
 GAME_START = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
-# A computer delegation's turn can cascade (a proposal answered, a text
-# revised …); this bounds one step so a policy bug cannot spin forever.
-MAX_COMPUTER_COMMANDS_PER_STEP = 200
 
 
 @dataclass
@@ -215,60 +213,13 @@ async def open_table(
 # --- moving the game along -----------------------------------------------------------
 
 
-def _next_computer_commands(state: GameState, clock: SimulatedClock) -> list[Command]:
-    """The computer delegations' candidate moves on this state, in scenario
-    order of the delegations. A pure function of the state and the time."""
-    try:
-        from game.ai import computer_commands
-    except ImportError:  # no computer policy: computers only sit
-        return []
-    from game.base import Context
-
-    commands: list[Command] = []
-    for profile in state.scenario.states:
-        delegation = state.delegations.get(profile.id)
-        if delegation is None or delegation.control != "computer":
-            continue
-        ctx = Context.for_game(clock.now(), state.seed, state.seq)
-        commands.extend(computer_commands(state, profile.id, ctx))
-    return commands
-
-
 async def run_computer_turns(table: Table, game_id: str) -> int:
     """Let the computer delegations move until none has anything left to do
-    now; returns how many commands were accepted.
-
-    One command at a time, each decided afresh from the state it will apply
-    to, with an id derived from that state's sequence: so a run killed after
-    any command and started again decides exactly what the uninterrupted run
-    decided next (sending the rest of a batch computed before the kill would
-    not)."""
-    try:
-        from bot.driver import run_computer_turns as driver_turns
-    except ImportError:
-        driver_turns = None
-    if driver_turns is not None:
-        accepted = await driver_turns(table.service, game_id)
-        await table.flush()
-        return int(accepted or 0)
-    accepted = 0
-    for _ in range(MAX_COMPUTER_COMMANDS_PER_STEP):
-        state = await table.state(game_id)
-        if state is None or state.phase != "negotiation":
-            break
-        progressed = False
-        for index, command in enumerate(_next_computer_commands(state, table.clock)):
-            command = command.model_copy(
-                update={"command_id": f"computer:{game_id}:{state.seq}:{index}"}
-            )
-            reply = await table.send(command)
-            if reply.ok and reply.events:
-                accepted += 1
-                progressed = True
-                break  # the state changed: decide again from it
-        if not progressed:
-            break
-    return accepted
+    now (bot/driver.py: one command at a time, each decided afresh, so a run
+    killed after any command resumes exactly); returns how many were accepted."""
+    accepted = await driver_turns(table.service, game_id)
+    await table.flush()
+    return int(accepted or 0)
 
 
 async def advance_to_next_deadline(table: Table, game_id: str) -> bool:
@@ -284,7 +235,3 @@ async def advance_to_next_deadline(table: Table, game_id: str) -> bool:
     await table.service.tick(game_id)
     await table.flush()
     return True
-
-
-def system_command(kind: type[Command], game_id: str, tag: str, **fields: object) -> Command:
-    return kind(command_id=f"{tag}:{game_id}", game_id=game_id, actor=SYSTEM, **fields)  # type: ignore[call-arg]
