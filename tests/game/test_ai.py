@@ -319,3 +319,21 @@ def test_conduct_moves_the_outcome_of_whole_games() -> None:
     hawks = final_tension(Conduct(reliability=0.2, assertiveness=0.9, cooperativeness=0.1))
     doves = final_tension(Conduct(reliability=1.0, assertiveness=0.1, cooperativeness=0.9))
     assert hawks > doves + 10
+
+
+def test_once_norm_b_is_adopted_it_wants_more_evidence_before_it_accuses() -> None:
+    """Norm (b), consider all relevant information: once adopted, a computer
+    delegation gathers more evidence before it names a culprit in public."""
+
+    def before_accusing(norm_adopted: bool) -> list[str]:
+        t = _hit_alba(with_conduct("alba", assertiveness=1.0, cooperativeness=0.0))
+        if norm_adopted:
+            t.state = t.s.model_copy(
+                update={"norms_in_force": [*t.s.norms_in_force, "consider-info"]}
+            )
+        moves = [type(c).__name__ for c in _passes(t, "alba")]
+        intel = [m for m in moves if m in ("Investigate", "Attribute")]
+        assert "Attribute" in intel
+        return intel[: intel.index("Attribute")]
+
+    assert len(before_accusing(True)) > len(before_accusing(False)) >= 1
