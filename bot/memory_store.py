@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import TracebackType
 
 from bot.store import (
     Append,
     CommandRecord,
     DuplicateCommand,
     GameSummary,
+    ManagedStore,
     OutboxItem,
     SequenceConflict,
     Snapshot,
@@ -37,7 +37,7 @@ class _Notice:
         self.delivered_at: datetime | None = None
 
 
-class MemoryStore:
+class MemoryStore(ManagedStore):
     def __init__(self, *, clock: Callable[[], datetime] = _utc_now) -> None:
         self._clock = clock
         self._open = False
@@ -53,18 +53,6 @@ class MemoryStore:
 
     async def close(self) -> None:
         self._open = False
-
-    async def __aenter__(self) -> MemoryStore:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def _require_open(self) -> None:
         if not self._open:

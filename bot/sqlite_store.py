@@ -33,7 +33,6 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import aiosqlite
@@ -43,6 +42,7 @@ from bot.store import (
     CommandRecord,
     DuplicateCommand,
     GameSummary,
+    ManagedStore,
     OutboxItem,
     SchemaTooNew,
     SequenceConflict,
@@ -420,7 +420,7 @@ def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
         future.set_result(outcome)
 
 
-class SqliteStore:
+class SqliteStore(ManagedStore):
     """`bot.store.Store` on one SQLite file. See the module docstring.
 
     `max_batch` caps the writes of one transaction; `checkpoint_delay` is how
@@ -544,18 +544,6 @@ class SqliteStore:
         # Last to close, it checkpoints the WAL into the database file.
         if checkpointer is not None:
             await checkpointer.close()
-
-    async def __aenter__(self) -> SqliteStore:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- writes --------------------------------------------------------------
 
